@@ -1,0 +1,1 @@
+"""One module per ``drumtag`` command (see ``oscserver.cli``)."""
