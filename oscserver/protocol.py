@@ -22,6 +22,8 @@ DEFAULT_DEVICE_REPLY_PORT = 9011
 MAX_DATAGRAM = 1400
 #: request_id used in an error reply when the request's own id could not be read.
 UNKNOWN_REQUEST_ID = -1
+#: Stands for the bytes cut from the middle of a string (a long path or message) to keep a reply within MAX_DATAGRAM.
+CUT_MARK = "[\u2026]"
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ REQUESTS: tuple[Message, ...] = (
                                           Arg("k", "i", "how many neighbours (1-50)")),
             "The k sounds in the catalog nearest to a file, nearest first, then done.",
             replies=(f"{PREFIX}/neighbor", f"{PREFIX}/done")),
-    Message(f"{PREFIX}/tag", _HEAD, "Tag folders into the catalog (skipping unchanged files): progress, then done.",
+    Message(f"{PREFIX}/tag", _HEAD, "Tag folders into the catalog (skipping unchanged files): progress, then done "
+            "(ok counts files tagged or already up to date).",
             repeated=(Arg("folder", "s"),), replies=(f"{PREFIX}/progress", f"{PREFIX}/done")),
 )
 

@@ -1,0 +1,193 @@
+"""path -> mono float32 at the model's sample rate: the only module that opens audio files.
+
+Reads what libsndfile reads (WAV, AIFF, FLAC, OGG, MP3, ...) plus WAV files that wrap Ogg Vorbis data. Only a
+bounded window is decoded: the search for the first non-silent sample stops after ``max_seek`` seconds and the
+analysis window after ``duration`` seconds, so a ten-minute song costs about as much as a one-shot.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import AudioError
+
+log = logging.getLogger(__name__)
+
+#: File name extensions treated as audio when walking folders.
+AUDIO_EXTENSIONS = frozenset({
+    ".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".caf", ".w64",
+    ".rf64", ".au", ".snd", ".wv",
+})
+#: Samples at or below this level (dBFS) count as silence when looking for the start of the sound.
+SILENCE_DB = -60.0
+_BLOCK = 1 << 15
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A decoded analysis window. ``y : np.ndarray [shape=(n,), dtype=float32]`` at ``sr``."""
+
+    y: np.ndarray
+    sr: int
+    #: length of the whole file in seconds (from its header)
+    file_duration: float
+    #: where the window starts in the file (the first non-silent sample, minus a little pre-roll), seconds
+    offset: float
+    channels: int
+    source_sr: int
+
+
+def _open(path: str):
+    """A soundfile.SoundFile for ``path``; WAVE-wrapped Ogg is unwrapped in memory."""
+    import soundfile as sf
+
+    try:
+        return sf.SoundFile(path)
+    except sf.LibsndfileError as exc:
+        reason = str(exc)
+    except (OSError, RuntimeError) as exc:  # older soundfile raises RuntimeError
+        reason = str(exc)
+    with open(path, "rb") as f:
+        head = f.read(64)
+        if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+            data = head + f.read()
+            start = data.find(b"OggS")
+            if start >= 0:
+                try:
+                    return sf.SoundFile(io.BytesIO(data[start:]))
+                except (sf.LibsndfileError, RuntimeError) as exc:
+                    raise AudioError(path, f"WAV file wrapping Ogg data that cannot be decoded ({exc})") from None
+    reason = reason.split(":", 1)[-1].strip() if "Error opening" in reason else reason
+    raise AudioError(path, f"not an audio file that libsndfile can read ({reason})")
+
+
+def check_path(path: str | os.PathLike) -> str:
+    """Raise AudioError unless ``path`` is an existing, non-empty, readable regular file; return it as str."""
+    path = os.fspath(path)
+    if not os.path.lexists(path):
+        raise AudioError(path, "no such file")
+    if os.path.isdir(path):
+        raise AudioError(path, "is a folder, not an audio file")
+    if not os.path.exists(path):
+        raise AudioError(path, "broken symbolic link")
+    if not os.path.isfile(path):
+        raise AudioError(path, "not a regular file")
+    if os.path.getsize(path) == 0:
+        raise AudioError(path, "empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise AudioError(path, "permission denied")
+    return path
+
+
+def _check_riff(path: str) -> None:
+    """Raise AudioError if a RIFF/WAVE file's data chunk promises more bytes than the file holds (truncation).
+
+    libsndfile quietly shortens such files; a cut-off download or copy should be reported instead.
+    """
+    import struct
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+            return
+        fmt = "<I" if head[:4] == b"RIFF" else ">I"
+        pos = 12
+        while pos + 8 <= size:
+            f.seek(pos)
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return
+            length = struct.unpack(fmt, chunk[4:])[0]
+            if chunk[:4] == b"data":
+                if length != 0xFFFFFFFF and pos + 8 + length > size:
+                    raise AudioError(path, f"truncated: the WAV data chunk promises {length} bytes "
+                                           f"but the file holds {size - pos - 8}")
+                return
+            pos += 8 + length + (length & 1)
+
+
+def _mono(block: np.ndarray) -> np.ndarray:
+    return block.mean(axis=1, dtype=np.float32) if block.ndim == 2 else block.astype(np.float32, copy=False)
+
+
+def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.0, max_seek: float = 30.0,
+               preroll: float = 0.005) -> Audio:
+    """Decode the analysis window of ``path``: from just before its first sample above -60 dBFS, ``duration`` s long.
+
+    Raises AudioError (naming the file and the reason) for missing, empty, unreadable, non-audio, silent or
+    truncated files and for folders.
+    """
+    path = check_path(path)
+    import soundfile as sf
+
+    threshold = 10.0 ** (SILENCE_DB / 20.0)
+    try:
+        _check_riff(path)
+        f = _open(path)
+    except PermissionError:
+        raise AudioError(path, "permission denied") from None
+    except OSError as exc:
+        raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
+    with f:
+        src_sr, channels, frames = f.samplerate, f.channels, f.frames
+        if src_sr <= 0 or channels <= 0:
+            raise AudioError(path, "invalid header (no sample rate or channels)")
+        if frames == 0:
+            raise AudioError(path, "contains no audio frames")
+        file_duration = frames / src_sr if frames > 0 else float("nan")
+        window = int(round(duration * src_sr))
+        seek_limit = int(max_seek * src_sr)
+        pre = int(preroll * src_sr)
+        kept: list[np.ndarray] = []
+        start = None  # index in the file of the first non-silent sample
+        pos = 0
+        tail = np.zeros(0, dtype=np.float32)  # the last `pre` samples before the current block
+        try:
+            while True:
+                if start is None:
+                    block = f.read(_BLOCK, dtype="float32", always_2d=True)
+                    if not len(block):
+                        break
+                    mono = _mono(block)
+                    loud = np.flatnonzero(np.abs(block).max(axis=1) > threshold)
+                    if len(loud):
+                        start = pos + int(loud[0])
+                        joined = np.concatenate([tail, mono])
+                        first = len(tail) + int(loud[0])
+                        kept.append(joined[max(0, first - pre):])
+                    else:
+                        tail = mono[-pre:] if pre else tail
+                        if pos + len(block) >= seek_limit:
+                            # no onset within max_seek: analyse what follows the quiet stretch as it is
+                            start = pos + len(block)
+                    pos += len(block)
+                else:
+                    have = sum(len(k) for k in kept)
+                    if have >= window + pre:
+                        break
+                    block = f.read(min(_BLOCK, window + pre - have), dtype="float32", always_2d=True)
+                    if not len(block):
+                        break
+                    kept.append(_mono(block))
+                    pos += len(block)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(path, f"truncated or corrupt audio data ({exc})") from None
+        if frames > 0 and pos < min(frames, seek_limit) and start is None:
+            raise AudioError(path, f"truncated: the header promises {frames} frames but only {pos} could be read")
+    if start is None or not kept:
+        raise AudioError(path, f"silent: no sample above {SILENCE_DB:.0f} dBFS")
+    y = np.concatenate(kept)[: window + pre]
+    if not np.all(np.isfinite(y)):
+        raise AudioError(path, "contains NaN or infinite samples")
+    if src_sr != sr:
+        import soxr
+
+        y = soxr.resample(y, src_sr, sr, quality="HQ").astype(np.float32, copy=False)
+    return Audio(y=y, sr=sr, file_duration=file_duration, offset=max(0, start - pre) / src_sr,
+                 channels=channels, source_sr=src_sr)

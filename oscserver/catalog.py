@@ -1,0 +1,246 @@
+"""The SQLite catalog of tagged files: one row per file with its size, mtime, content hash, model, label and features.
+
+Rows are keyed by absolute path (``os.path.abspath``, symlinks not resolved). The database runs in WAL mode and
+writers commit in small batches (``maybe_commit``), so an interrupted run keeps every row it finished. Features
+are stored as little-endian float32 bytes; probabilities as a JSON object in the model's class order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from .errors import DrumtagError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+CATALOG_NAME = "catalog.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    path          TEXT PRIMARY KEY,
+    size          INTEGER NOT NULL,
+    mtime_ns      INTEGER NOT NULL,
+    hash          TEXT,
+    model_id      TEXT NOT NULL,
+    label         TEXT,
+    confidence    REAL,
+    probabilities TEXT,
+    features      BLOB,
+    error         TEXT,
+    tagged_at     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_hash ON files (hash);
+CREATE INDEX IF NOT EXISTS files_model ON files (model_id);
+"""
+_LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities, error, tagged_at"
+_FULL = _LIGHT + ", features"
+
+
+class CatalogError(DrumtagError):
+    """The catalog is missing, unreadable, or was written by a newer drumtag."""
+
+
+def default_catalog_path() -> str:
+    """``<user data dir>/drumtag/catalog.sqlite`` (platformdirs), for example ``~/.local/share/drumtag/...``."""
+    import platformdirs
+
+    return os.path.join(platformdirs.user_data_dir("drumtag", appauthor=False), CATALOG_NAME)
+
+
+def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
+    """BLAKE2b (128-bit digest) of the file's bytes, hex: fast in software and collision-safe for deduplication."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def catalog_key(path: str | os.PathLike) -> str:
+    """The key a file has in the catalog: its absolute path."""
+    return os.path.abspath(os.fspath(path))
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def encode_features(x: np.ndarray | None) -> bytes | None:
+    return None if x is None else np.asarray(x, dtype="<f4").tobytes()
+
+
+def decode_features(blob: bytes | None) -> np.ndarray | None:
+    return None if blob is None else np.frombuffer(blob, dtype="<f4")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One catalog row. ``error`` is set (and ``label`` None) for a file that could not be classified."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    model_id: str
+    label: str | None
+    confidence: float | None
+    probabilities: dict[str, float]
+    error: str | None
+    tagged_at: str
+    features: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def matches(self, st: os.stat_result) -> bool:
+        """Same size and modification time as ``st``: the file has not changed since it was catalogued."""
+        return self.size == st.st_size and self.mtime_ns == st.st_mtime_ns
+
+    def to_dict(self, *, features: bool = False) -> dict:
+        d = {"path": self.path, "label": self.label, "confidence": self.confidence,
+             "probabilities": self.probabilities, "error": self.error, "size": self.size,
+             "mtime": _dt.datetime.fromtimestamp(self.mtime_ns / 1e9, _dt.timezone.utc).isoformat(),
+             "hash": self.hash, "model_id": self.model_id, "tagged_at": self.tagged_at}
+        if features:
+            d["features"] = None if self.features is None else [float(v) for v in self.features]
+        return d
+
+
+def _entry(row: tuple) -> Entry:
+    path, size, mtime_ns, hsh, model_id, label, conf, probs, error, tagged_at, *rest = row
+    return Entry(path=path, size=size, mtime_ns=mtime_ns, hash=hsh, model_id=model_id, label=label,
+                 confidence=conf, probabilities=json.loads(probs) if probs else {}, error=error,
+                 tagged_at=tagged_at, features=decode_features(rest[0]) if rest else None)
+
+
+class Catalog:
+    """An open catalog. Use as a context manager: leaving it commits what was written and closes it.
+
+    ``create=False`` refuses a catalog that does not exist yet (readers: export, similar, live-tags).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
+                 commit_every: int = 64, commit_seconds: float = 1.0):
+        self.path = os.path.abspath(os.fspath(path)) if path is not None else default_catalog_path()
+        if not create and not os.path.isfile(self.path):
+            raise CatalogError(f"{self.path}: no catalog here yet; run `drumtag tag FOLDER` first "
+                               f"(or pass the --catalog you tagged into)")
+        if create:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self._commit_every = commit_every
+        self._commit_seconds = commit_seconds
+        self._pending = 0
+        self._last_commit = time.monotonic()
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30.0)
+            self._setup()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"{self.path}: not a usable drumtag catalog ({exc})") from None
+
+    def _setup(self) -> None:
+        db = self._db
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CatalogError(f"{self.path}: written by a newer drumtag (catalog schema {version}, this drumtag "
+                               f"reads up to {SCHEMA_VERSION}); upgrade drumtag or use another --catalog")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a crash keeps every committed batch
+        if version < SCHEMA_VERSION:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables - {"files"}:
+                raise CatalogError(f"{self.path}: this SQLite file is not a drumtag catalog")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.commit()
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        self._db.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    def maybe_commit(self) -> None:
+        """Commit when ``commit_every`` rows are pending or ``commit_seconds`` have passed since the last commit."""
+        if self._pending and (self._pending >= self._commit_every
+                              or time.monotonic() - self._last_commit >= self._commit_seconds):
+            self.commit()
+
+    def close(self) -> None:
+        try:
+            self.commit()
+        finally:
+            self._db.close()
+
+    def __enter__(self) -> "Catalog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    def get(self, path: str | os.PathLike, *, features: bool = False) -> Entry | None:
+        row = self._db.execute(f"SELECT {_FULL if features else _LIGHT} FROM files WHERE path = ?",
+                               (catalog_key(path),)).fetchone()
+        return _entry(row) if row else None
+
+    def find_by_hash(self, hsh: str, model_id: str) -> Entry | None:
+        """A classified row (with features) of the same content under the same model, if any."""
+        row = self._db.execute(f"SELECT {_FULL} FROM files WHERE hash = ? AND model_id = ? AND error IS NULL "
+                               f"AND features IS NOT NULL LIMIT 1", (hsh, model_id)).fetchone()
+        return _entry(row) if row else None
+
+    def entries(self, *, model_id: str | None = None, features: bool = False,
+                batch: int = 1024) -> Iterator[Entry]:
+        """Every row in path order (optionally of one model), fetched ``batch`` rows at a time."""
+        sql = f"SELECT {_FULL if features else _LIGHT} FROM files"
+        args: tuple = ()
+        if model_id is not None:
+            sql += " WHERE model_id = ?"
+            args = (model_id,)
+        cur = self._db.execute(sql + " ORDER BY path", args)
+        while rows := cur.fetchmany(batch):
+            yield from map(_entry, rows)
+
+    def feature_batches(self, model_id: str, *, batch: int = 4096) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
+        """(paths, labels, features [shape=(n, d)]) for the classified rows of ``model_id``, ``batch`` at a time."""
+        cur = self._db.execute("SELECT path, label, features FROM files WHERE model_id = ? AND error IS NULL "
+                               "AND features IS NOT NULL ORDER BY path", (model_id,))
+        while rows := cur.fetchmany(batch):
+            yield ([r[0] for r in rows], [r[1] for r in rows],
+                   np.stack([decode_features(r[2]) for r in rows]).astype(np.float64))
+
+    def count(self, *, model_id: str | None = None) -> int:
+        if model_id is None:
+            return self._db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        return self._db.execute("SELECT COUNT(*) FROM files WHERE model_id = ?", (model_id,)).fetchone()[0]
+
+    def model_ids(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT model_id FROM files ORDER BY model_id")]
+
+    # -- writing ----------------------------------------------------------------------------------------------
+
+    def put(self, *, path: str, size: int, mtime_ns: int, hash: str | None, model_id: str, label: str | None = None,
+            confidence: float | None = None, probabilities: dict[str, float] | None = None,
+            features: np.ndarray | None = None, error: str | None = None) -> None:
+        """Insert or replace the row of ``path`` (committed by the next ``maybe_commit``/``commit``/``close``)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, model_id, label, confidence, probabilities, "
+            "features, error, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (catalog_key(path), size, mtime_ns, hash, model_id, label, confidence,
+             json.dumps(probabilities) if probabilities else None, encode_features(features), error, now_iso()))
+        self._pending += 1
+
+    def touch(self, path: str, *, size: int, mtime_ns: int) -> None:
+        """Record a new size/mtime for a row whose content (hash) did not change."""
+        self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, catalog_key(path)))
+        self._pending += 1

@@ -1,0 +1,180 @@
+"""Files -> Predictions: load, extract the model's features, predict; one file or many on every core."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .audio import AUDIO_EXTENSIONS, load_audio
+from .errors import AudioError, DrumtagError
+from .features import FeatureSpec, extract
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One file's result. On failure ``label``/``confidence`` are None and ``error`` says why."""
+
+    path: str
+    label: str | None
+    confidence: float | None
+    probabilities: dict[str, float]
+    error: str | None = None
+    features: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "label": self.label, "confidence": self.confidence,
+                "probabilities": self.probabilities, "error": self.error}
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def file_features(path: str, spec: FeatureSpec) -> np.ndarray:
+    """The feature vector of one file under ``spec`` (raises AudioError)."""
+    audio = load_audio(path, sr=spec.sr, duration=spec.duration)
+    return extract(audio.y, sr=audio.sr, spec=spec, file_duration=audio.file_duration)
+
+
+def _prediction(path: str, model, x: np.ndarray, proba: np.ndarray) -> Prediction:
+    probs = {c: round(float(p), 6) for c, p in zip(model.classes, proba)}
+    best = int(np.argmax(proba))
+    return Prediction(path=path, label=model.classes[best], confidence=round(float(proba[best]), 6),
+                      probabilities=probs, features=x)
+
+
+def failed(path: str, reason: str) -> Prediction:
+    return Prediction(path=path, label=None, confidence=None, probabilities={}, error=reason)
+
+
+def classify_file(path: str | os.PathLike, model) -> Prediction:
+    """Classify one file. Raises AudioError (naming the file and the reason) when it cannot be read."""
+    path = os.fspath(path)
+    x = file_features(path, model.spec)
+    return _prediction(path, model, x, model.predict_proba(x[None, :])[0])
+
+
+def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
+    """Files as given; folders walked recursively (sorted, audio extensions only, hidden entries skipped).
+
+    Raises AudioError for a path that does not exist.
+    """
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS:
+                        yield os.path.join(root, name)
+        elif os.path.lexists(p):
+            yield p
+        else:
+            raise AudioError(p, "no such file or folder")
+
+
+# ---- many files: features in worker processes, predictions batched in this one ------------------------------
+
+_WORKER_SPEC: FeatureSpec | None = None
+
+
+def single_threaded_blas() -> None:
+    """One BLAS thread per worker process: the matrices are small, and the processes already use every core."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, only speed suffers
+        pass
+
+
+def _init_worker(spec_dict: dict, pool: bool = True) -> None:
+    global _WORKER_SPEC
+    _WORKER_SPEC = FeatureSpec.from_dict(spec_dict)
+    if pool:
+        single_threaded_blas()
+
+
+def _work(path: str):
+    try:
+        return path, file_features(path, _WORKER_SPEC), None
+    except DrumtagError as exc:
+        return path, None, getattr(exc, "reason", str(exc))
+    except Exception as exc:  # a worker must answer for every file, whatever happened
+        return path, None, f"unexpected error: {type(exc).__name__}: {exc}"
+
+
+def pool_start_method() -> str:
+    """fork when this process has one thread (fast: workers start in milliseconds); otherwise forkserver, since
+    forking a process with threads (the OSC server) can deadlock the child."""
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    if threading.active_count() == 1 and "fork" in methods:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None,
+                 cancel: threading.Event | None = None) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
+    """(path, features or None, error or None) per file, in completion order, on ``jobs`` processes."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    if jobs == 1 or len(paths) < 4:
+        _init_worker(spec.to_dict(), pool=False)
+        for p in paths:
+            if cancel is not None and cancel.is_set():
+                return
+            yield _work(p)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context(pool_start_method())
+    chunk = max(1, min(8, len(paths) // (jobs * 8)))
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(spec.to_dict(),))
+    try:
+        for item in pool.imap_unordered(_work, paths, chunksize=chunk):
+            yield item
+            if cancel is not None and cancel.is_set():
+                return
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,
+                  cancel: threading.Event | None = None, batch: int = 32) -> Iterator[Prediction]:
+    """Classify files on every core; yields a Prediction per file in completion order (failures included)."""
+    paths = [os.fspath(p) for p in paths]
+    pending: list[tuple[str, np.ndarray]] = []
+
+    def flush():
+        if pending:
+            proba = model.predict_proba(np.stack([x for _, x in pending]))
+            for (p, x), pr in zip(pending, proba):
+                yield _prediction(p, model, x, pr)
+            pending.clear()
+
+    for path, x, error in extract_many(paths, model.spec, jobs=jobs, cancel=cancel):
+        if error is not None:
+            yield failed(path, error)
+            continue
+        pending.append((path, x))
+        # predicting 32 rows costs about as much as one; batch=1 streams each result as soon as it is ready
+        if len(pending) >= batch:
+            yield from flush()
+    yield from flush()

@@ -1,0 +1,96 @@
+"""``drumtag export``: the catalog as CSV or JSON, to stdout or (atomically) to a file."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import sys
+
+from .tag import add_catalog_argument
+
+NAME = "export"
+HELP = "write the catalog as CSV or JSON"
+ORDER = 21
+DESCRIPTION = """\
+One record per catalogued file: path, label, confidence, the probability of every class, error, size,
+mtime, content hash, model id and when it was tagged (with --features, the feature vector too).
+CSV has one column per class (p_kick, p_snare, ...); JSON is an array of objects. Rows are in path
+order. With -o the file is written atomically (a partial export never replaces an earlier one)."""
+
+_CSV_HEAD = ["path", "label", "confidence"]
+_CSV_TAIL = ["error", "size", "mtime", "hash", "model_id", "tagged_at"]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--format", choices=("csv", "json"),
+                        help="output format (default: from the -o file name's extension, else csv)")
+    add_catalog_argument(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("--features", action="store_true", help="include each file's feature vector")
+
+
+def _classes(catalog) -> list[str]:
+    """Every class in the catalog's probabilities, in the order the models list them."""
+    from ..classes import CLASSES
+
+    seen: dict[str, None] = {}
+    for entry in catalog.entries():
+        seen.update(dict.fromkeys(entry.probabilities))
+    return [c for c in CLASSES if c in seen] + [c for c in seen if c not in CLASSES]
+
+
+def write_csv(catalog, out, *, features: bool) -> int:
+    classes = _classes(catalog)
+    writer = csv.writer(out)
+    dim = 0
+    if features:
+        dim = max((len(e.features) for e in catalog.entries(features=True) if e.features is not None), default=0)
+    writer.writerow(_CSV_HEAD + [f"p_{c}" for c in classes] + _CSV_TAIL + [f"f{i}" for i in range(dim)])
+    n = 0
+    for e in catalog.entries(features=features):
+        d = e.to_dict()
+        row = [d[k] for k in _CSV_HEAD] + [e.probabilities.get(c) for c in classes] + [d[k] for k in _CSV_TAIL]
+        if features and e.features is not None:
+            row += [float(v) for v in e.features]
+        writer.writerow(["" if v is None else v for v in row])
+        n += 1
+    return n
+
+
+def write_json(catalog, out, *, features: bool) -> int:
+    out.write("[")
+    n = 0
+    for e in catalog.entries(features=features):
+        out.write(("," if n else "") + "\n  " + json.dumps(e.to_dict(features=features), ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def run(args) -> int:
+    from ..atomicfile import atomic_write
+    from ..catalog import Catalog
+    from ..errors import UsageError
+
+    fmt = args.format
+    if fmt is None:
+        ext = os.path.splitext(args.output or "")[1].lower()
+        fmt = "json" if ext == ".json" else "csv"
+    write = write_json if fmt == "json" else write_csv
+    with Catalog(args.catalog, create=False) as catalog:
+        if args.output:
+            target = atomic_write(args.output, "w", encoding="utf-8", newline="" if fmt == "csv" else None)
+        else:
+            target = contextlib.nullcontext(sys.stdout)
+        try:
+            with target as out:
+                n = write(catalog, out, features=args.features)
+        except OSError as exc:
+            if not args.output:
+                raise
+            raise UsageError(f"-o {args.output}: cannot write ({exc.strerror or exc})") from None
+    if args.output:
+        print(f"drumtag export: {n} files written to {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,87 @@
+"""``drumtag send``: send one OSC request to a running server, print its replies, exit by how it ended."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+NAME = "send"
+HELP = "send one request to a running drumtag server and print the replies"
+ORDER = 61
+DESCRIPTION = """\
+Send one OSC request to `drumtag serve` and print every reply to it until the last one.
+
+requests:  ping | info | classify PATH | classify_many PATH... | cancel TARGET_ID
+           | similar PATH [K] | tag FOLDER...
+
+Relative paths are made absolute before sending. --timeout is the longest wait for the next
+reply. Exit status: 0 done, 1 the server replied with an error, 3 no reply in time, 2 usage.
+With --json each reply is one JSON object per line (keys: the reply's argument names)."""
+
+
+def add_arguments(parser) -> None:
+    from .. import protocol
+
+    parser.add_argument("--host", default=protocol.DEFAULT_HOST, help="server address (default %(default)s)")
+    parser.add_argument("--port", type=int, default=protocol.DEFAULT_PORT, help="server port (default %(default)s)")
+    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                        help="longest wait for a reply (default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per reply")
+    parser.add_argument("request", metavar="REQUEST", help="ping, info, classify, classify_many, cancel, similar, tag")
+    parser.add_argument("args", nargs="*", metavar="ARGS", help="the request's arguments")
+
+
+def _hex(color: int) -> str:
+    return f"#{color:06X}"
+
+
+def format_reply(d: dict) -> str:
+    """One reply as a line (or a few) of text for a terminal."""
+    kind = d["reply"].rsplit("/", 1)[1]
+    if kind == "result":
+        probs = "  ".join(f"{c} {p:.3f}" for c, p in d["probabilities"].items())
+        return f"{d['path']}\t{d['label']}\t{d['confidence']:.3f}\t{_hex(d['color'])}\t{probs}"
+    if kind == "file_error":
+        return f"{d['path']}\terror\t{d['message']}"
+    if kind == "neighbor":
+        return f"{d['rank']}\t{d['distance']:.4f}\t{d['label']}\t{d['path']}"
+    if kind == "pong":
+        return f"pong\tdrumtag {d['version']}\tmodel {d['model_id']}"
+    if kind == "model":
+        f1 = "unknown" if d["macro_f1"] < 0 else f"{d['macro_f1']:.3f}"
+        lines = [f"model\t{d['model_id']}", f"version\t{d['version']}",
+                 f"feature_version\t{d['feature_version']}", f"macro_f1\t{f1}"]
+        lines += [f"{c}\t{_hex(v)}" for c, v in d["colors"].items()]
+        return "\n".join(lines)
+    if kind == "done":
+        return f"done\tok {d['ok']}\tfailed {d['failed']}" + ("\tcancelled" if d["cancelled"] else "")
+    if kind == "cancelled":
+        return f"cancel {d['target_id']}\t" + ("stopped" if d["found"] else "not running")
+    if kind == "progress":
+        return f"{d['done']}/{d['total']}"
+    return "\t".join(str(v) for k, v in d.items() if k not in ("reply", "request_id"))
+
+
+def run(args) -> int:
+    from .. import osc_client, protocol
+
+    address = osc_client.request_address(args.request)
+    values = osc_client.request_args(address, args.args)
+    try:
+        for reply, params in osc_client.request(address, values, host=args.host, port=args.port,
+                                                timeout=args.timeout):
+            d = osc_client.reply_dict(reply, params)
+            if args.json:
+                print(json.dumps(d, ensure_ascii=False), flush=True)
+            elif reply == f"{protocol.PREFIX}/error":
+                print(f"drumtag send: error: {d['message']}", file=sys.stderr)
+            elif reply == f"{protocol.PREFIX}/progress":
+                print(f"drumtag send: {format_reply(d)}", file=sys.stderr, flush=True)
+            else:
+                print(format_reply(d), flush=True)
+            if reply == f"{protocol.PREFIX}/error":
+                return 1
+    except osc_client.ReplyTimeout as exc:
+        print(f"drumtag send: timeout: {exc}", file=sys.stderr)
+        return 3
+    return 0

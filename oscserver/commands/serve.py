@@ -1,0 +1,125 @@
+"""``drumtag serve``: the OSC server that the Max for Live device, the REAPER script and `drumtag send` talk to."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+NAME = "serve"
+HELP = "run the OSC server (classify files for Live, REAPER and other OSC clients)"
+ORDER = 60
+DESCRIPTION = """\
+Serve classifications over OSC (UDP). Loads the model once, warms up, then prints one line:
+"listening on HOST:PORT, model MODEL_ID". Ctrl-C or SIGTERM stops it (exit status 0).
+
+The address table is in the README and in `python -m oscserver.protocol`. Relative paths in
+requests are relative to this server's working directory. The server only reads audio files;
+it never writes to them. Use --allow-root to restrict which folders it may read."""
+
+_UNITS = {"": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
+
+
+def parse_bytes(text: str) -> int:
+    """``'2G'``, ``'500M'``, ``'1024'`` -> bytes (for --max-bytes)."""
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    unit = t[-1:] if t[-1:] in _UNITS and not t[-1:].isdigit() else ""
+    try:
+        value = float(t[: len(t) - len(unit)]) * _UNITS[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 2G, 500M, 1048576)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the size must be positive")
+    return int(value)
+
+
+def _env_port() -> int:
+    from .. import protocol
+
+    value = os.environ.get("DRUMTAG_PORT")
+    if not value:
+        return protocol.DEFAULT_PORT
+    return value  # checked in run(), so a bad value names the variable
+
+
+def add_arguments(parser) -> None:
+    from .. import handlers, protocol
+
+    parser.add_argument("--host", default=os.environ.get("DRUMTAG_HOST") or protocol.DEFAULT_HOST,
+                        help="address to listen on (default: $DRUMTAG_HOST or %(default)s; "
+                             "anything but loopback exposes the server to the network)")
+    parser.add_argument("--port", default=_env_port(),
+                        help="UDP port (default: $DRUMTAG_PORT or %s)" % protocol.DEFAULT_PORT)
+    parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
+    parser.add_argument("--colors", metavar="SPEC",
+                        help="class colours: 'kick=#ff0000,hat=#00ffff' or a JSON file (default: the shared map)")
+    parser.add_argument("--workers", type=int, default=2, help="threads classifying single files (default 2)")
+    parser.add_argument("--queue-size", type=int, default=64,
+                        help="requests that may wait per lane before 'busy' errors (default 64)")
+    parser.add_argument("--allow-root", action="append", default=[], metavar="DIR",
+                        help="only read files under DIR (repeatable; symlinks resolved first; default: anywhere)")
+    parser.add_argument("--max-bytes", type=parse_bytes, default=handlers.DEFAULT_MAX_BYTES, metavar="SIZE",
+                        help="refuse files larger than this (default 2G)")
+    parser.add_argument("--catalog", metavar="PATH", help="catalog for similar and tag (default: the user's)")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host, None, type=socket.SOCK_DGRAM))
+    except (OSError, ValueError):
+        return False
+
+
+def run(args) -> int:
+    import signal
+    import threading
+
+    from .. import handlers
+    from ..classes import parse_colors
+    from ..errors import UsageError
+    from ..model import load_model
+    from ..server import Server
+
+    try:
+        port = int(args.port)
+        if not 0 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"--port / DRUMTAG_PORT: {args.port!r} is not a port number (0-65535)") from None
+    if args.workers < 1 or args.queue_size < 1:
+        raise UsageError("--workers and --queue-size must be at least 1")
+    for root in args.allow_root:
+        if not os.path.isdir(root):
+            raise UsageError(f"--allow-root {root}: no such folder")
+    if not _is_loopback(args.host):
+        print(f"drumtag serve: warning: listening on {args.host}, not loopback: anyone who can reach this "
+              "address can make the server read and classify files (restrict with --allow-root)",
+              file=sys.stderr)
+
+    model = load_model(args.model)
+    ctx = handlers.Context(model=model, colors=parse_colors(args.colors, classes=model.classes),
+                           allow_roots=tuple(args.allow_root), max_bytes=args.max_bytes, catalog_path=args.catalog)
+    try:
+        server = Server(ctx, host=args.host, port=port, workers=args.workers, queue_size=args.queue_size)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}") from None
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        handlers.warm_up(ctx)
+        server.start()
+        host, bound = server.address
+        print(f"drumtag serve: listening on {host}:{bound}, model {model.model_id}", file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    print("drumtag serve: stopped", file=sys.stderr, flush=True)
+    return 0

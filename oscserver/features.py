@@ -1,0 +1,295 @@
+"""Audio window -> feature vector: the feature spec, its version, and the extraction both training and prediction use.
+
+The spec (sample rate, frame sizes, bands, segments) is stored in every model; prediction reads it from the model,
+never from here, and refuses a model whose ``FEATURE_VERSION`` differs. Extraction is plain numpy (+ scipy.fft) so
+that a cold ``drumtag classify`` does not pay librosa's import time; the spectral building blocks follow librosa's
+definitions (``stft``, Slaney ``mel`` filters, ``mfcc``, ``spectral_centroid``) and the tests check them against
+librosa itself.
+
+The features start from the "Machine Learning for Drummers" article (non-silent duration above -60 dB; loudness at
+its max, min and middle; loudness per frequency band at the attack, early and middle of the sound; a pitch estimate)
+and add spectral shape over time, MFCC statistics, attack and decay times and noisiness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+FEATURE_VERSION = 1
+_EPS = 1e-10
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Everything extraction depends on. Stored in the model as a dict (``asdict``)."""
+
+    version: int = FEATURE_VERSION
+    sr: int = 22050
+    duration: float = 4.0          # analysis window after the first non-silent sample, seconds
+    n_fft: int = 1024
+    hop_length: int = 256
+    n_mels: int = 40
+    n_mfcc: int = 13
+    #: band edges in Hz for the article's "loudness per frequency band"
+    band_edges: tuple[float, ...] = (20, 60, 120, 250, 500, 1000, 2000, 4000, 8000, 11025)
+    #: time segments (seconds from the start of the sound): attack, early, body
+    segments: tuple[tuple[float, float], ...] = ((0.0, 0.025), (0.025, 0.1), (0.1, 0.3))
+    pitch_range: tuple[float, float] = (40.0, 2000.0)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FeatureSpec":
+        d = dict(d)
+        d["band_edges"] = tuple(d["band_edges"])
+        d["segments"] = tuple(tuple(s) for s in d["segments"])
+        d["pitch_range"] = tuple(d["pitch_range"])
+        return cls(**d)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# spectral building blocks (librosa's definitions, numpy only)
+
+def stft(y: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
+    """Magnitude STFT like ``np.abs(librosa.stft(y, n_fft, hop_length, center=True, pad_mode='constant'))``.
+
+    y : np.ndarray [shape=(n,)] -> S : np.ndarray [shape=(1 + n_fft // 2, t)]
+    """
+    pad = n_fft // 2
+    yp = np.pad(y.astype(np.float32, copy=False), (pad, pad))
+    if len(yp) < n_fft:
+        yp = np.pad(yp, (0, n_fft - len(yp)))
+    n_frames = 1 + (len(yp) - n_fft) // hop_length
+    frames = np.lib.stride_tricks.as_strided(
+        yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop_length, yp.strides[0]), writeable=False)
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy.signal.get_window('hann')
+    return np.ascontiguousarray(np.abs(np.fft.rfft(frames * window, axis=1)).T, dtype=np.float32)
+
+
+def fft_frequencies(*, sr: int, n_fft: int) -> np.ndarray:
+    return np.fft.rfftfreq(n_fft, 1.0 / sr)
+
+
+def _hz_to_mel(f):
+    f = np.asanyarray(f, dtype=np.float64)
+    f_sp = 200.0 / 3
+    mels = f / f_sp
+    min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
+    min_log_mel = min_log_hz / f_sp
+    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, _EPS) / min_log_hz) / logstep, mels)
+
+
+def _mel_to_hz(m):
+    m = np.asanyarray(m, dtype=np.float64)
+    f_sp = 200.0 / 3
+    freqs = f_sp * m
+    min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
+    min_log_mel = min_log_hz / f_sp
+    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), freqs)
+
+
+def mel_filters(*, sr: int, n_fft: int, n_mels: int) -> np.ndarray:
+    """Slaney-normalised mel filterbank, as ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``."""
+    fftfreqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2.0), n_mels + 2))
+    fdiff = np.diff(mel_f)
+    ramps = mel_f[:, None] - fftfreqs[None, :]
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (mel_f[2: n_mels + 2] - mel_f[:n_mels]))[:, None]
+    return weights.astype(np.float32)
+
+
+def power_to_db(S: np.ndarray, *, amin: float = 1e-10, top_db: float | None = 80.0) -> np.ndarray:
+    """``librosa.power_to_db(S, ref=1.0)``."""
+    db = 10.0 * np.log10(np.maximum(amin, S))
+    if top_db is not None and db.size:
+        db = np.maximum(db, db.max() - top_db)
+    return db
+
+
+def mfcc(*, S_power: np.ndarray, mel_basis: np.ndarray, n_mfcc: int) -> np.ndarray:
+    """MFCCs from a power spectrogram: ``librosa.feature.mfcc(S=librosa.power_to_db(mel @ S_power), n_mfcc)``."""
+    from scipy.fft import dct
+
+    return dct(power_to_db(mel_basis @ S_power), axis=0, type=2, norm="ortho")[:n_mfcc]
+
+
+def spectral_centroid(*, S: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+    """``librosa.feature.spectral_centroid(S=S, freq=freqs)[0]``: magnitude-weighted mean frequency per frame."""
+    return (freqs[:, None] * S).sum(axis=0) / np.maximum(S.sum(axis=0), _EPS)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the feature vector
+
+_SEG_NAMES = ("attack", "early", "body")
+_SHAPE = ("log_centroid", "log_bandwidth", "log_rolloff", "flatness", "zcr")
+_ENVELOPE = ("log_duration_60", "log_decay_20", "log_decay_40", "log_attack_time", "log_temporal_centroid",
+             "db_min", "db_middle", "crest", "log_file_duration")
+_TONAL = ("log_pitch", "harmonicity", "log_peak_freq_early", "log_peak_freq_body", "flux_body",
+          "spectral_stability", "low_high_ratio")
+
+
+def feature_names(spec: FeatureSpec) -> list[str]:
+    """Names of the vector's entries, in order."""
+    nb = len(spec.band_edges) - 1
+    names = list(_ENVELOPE) + list(_TONAL)
+    for seg in _SEG_NAMES + ("middle",):
+        names += [f"band{b}_db_{seg}" for b in range(nb)]
+        names += [f"{s}_{seg}" for s in _SHAPE]
+    names += [f"mfcc{i}_mean" for i in range(spec.n_mfcc)]
+    names += [f"mfcc{i}_std" for i in range(spec.n_mfcc)]
+    names += [f"mfcc{i}_attack" for i in range(spec.n_mfcc)]
+    return names
+
+
+def _log(x: float) -> float:
+    return float(np.log(max(float(x), 1e-4)))
+
+
+def _pitch(y: np.ndarray, *, sr: int, fmin: float, fmax: float, threshold: float = 0.15) -> tuple[float, float]:
+    """YIN pitch estimate of a segment (de Cheveigne & Kawahara 2002): (f0 in Hz, periodicity 0..1).
+
+    Uses the cumulative mean normalised difference over the whole segment; periodicity is 1 - its value at the
+    chosen lag (1 for a pure tone, near 0 for noise).
+    """
+    n = len(y)
+    tau_min, tau_max = max(2, int(sr / fmax)), min(int(sr / fmin), n // 2)
+    if tau_max <= tau_min + 2 or not np.any(y):
+        return 0.0, 0.0
+    y = y.astype(np.float64) - float(np.mean(y))
+    w = n - tau_max
+    spec = np.fft.rfft(y, 2 * n)
+    acf = np.fft.irfft(spec * np.conj(spec))[: tau_max + 1]
+    energy = np.concatenate([[0.0], np.cumsum(y ** 2)])
+    # d(tau) = sum_{j<w} (y[j] - y[j+tau])^2, approximated with full-length energies (as librosa.yin does)
+    e0 = energy[w]
+    e_tau = energy[np.arange(tau_max + 1) + w] - energy[np.arange(tau_max + 1)]
+    d = np.maximum(e0 + e_tau - 2 * acf, 0.0)
+    cmnd = np.ones_like(d)
+    cs = np.cumsum(d[1:])
+    cmnd[1:] = d[1:] * np.arange(1, tau_max + 1) / np.maximum(cs, _EPS)
+    region = cmnd[tau_min: tau_max]
+    below = np.flatnonzero(region < threshold)
+    if len(below):
+        i = int(below[0])
+        while i + 1 < len(region) and region[i + 1] < region[i]:
+            i += 1
+    else:
+        i = int(np.argmin(region))
+    tau = tau_min + i
+    return sr / tau, float(np.clip(1.0 - region[i], 0.0, 1.0))
+
+
+def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float | None = None) -> np.ndarray:
+    """Feature vector of one sound.
+
+    y : np.ndarray [shape=(n,)], mono, starting at the sound's first non-silent sample (see ``audio.load_audio``),
+        at ``spec.sr``. Returns np.ndarray [shape=(len(feature_names(spec)),), dtype=float32].
+    """
+    if sr != spec.sr:
+        raise ValueError(f"extract: sr={sr} but the feature spec needs {spec.sr}")
+    y = np.asarray(y, dtype=np.float32)
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    y = y / peak if peak > 0 else y  # level-independent: packs normalise differently
+    min_len = spec.n_fft
+    if len(y) < min_len:
+        y = np.pad(y, (0, min_len - len(y)))
+    hop, n_fft = spec.hop_length, spec.n_fft
+    S = stft(y, n_fft=n_fft, hop_length=hop)
+    P = S ** 2
+    freqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    n_frames = S.shape[1]
+    times = np.arange(n_frames) * hop / sr
+
+    # envelope (frame RMS from the spectrum: Parseval, Hann-window corrected)
+    rms = np.sqrt(np.maximum(P.sum(axis=0) * 2 / (n_fft * (n_fft / 2.66)), _EPS))
+    db = 20 * np.log10(np.maximum(rms, 1e-6))
+    top = float(db.max())
+    rel = db - top
+    ipeak = int(np.argmax(db))
+
+    def _last_above(level: float) -> float:
+        above = np.flatnonzero(rel > level)
+        return float(times[above[-1]] + hop / sr) if len(above) else hop / sr
+
+    dur60 = _last_above(-60.0)
+    decay20 = _last_above(-20.0) - times[ipeak]
+    decay40 = _last_above(-40.0) - times[ipeak]
+    active = rel > -60.0
+    middle = min(int(np.searchsorted(times, dur60 / 2)), n_frames - 1)
+    energy = rms ** 2
+    tcent = float((times * energy).sum() / max(energy.sum(), _EPS))
+    samples_active = y[: max(int(dur60 * sr), 1)]
+    crest = float(1.0 / max(np.sqrt(np.mean(samples_active ** 2)), 1e-6))
+    envelope = [_log(dur60), _log(max(decay20, 1e-4)), _log(max(decay40, 1e-4)), _log(times[ipeak] + 1e-3),
+                _log(tcent + 1e-3), float(rel[active].min()), float(rel[middle]), _log(crest),
+                float(np.log1p(file_duration)) if file_duration and np.isfinite(file_duration) else _log(len(y) / sr)]
+
+    # segments: attack, early, body, and the middle of the non-silent part (three frames)
+    seg_frames = []
+    for t0, t1 in spec.segments:
+        i0 = min(int(np.floor(t0 * sr / hop)), n_frames - 1)
+        i1 = max(i0 + 1, min(int(np.ceil(t1 * sr / hop)), n_frames))
+        seg_frames.append(slice(i0, i1))
+    seg_frames.append(slice(max(0, middle - 1), min(n_frames, middle + 2)))
+
+    edges = np.asarray(spec.band_edges)
+    band_idx = np.clip(np.searchsorted(freqs, edges), 0, len(freqs))
+    log_f = np.log(np.maximum(freqs, 1.0))
+    per_segment = []
+    for sl in seg_frames:
+        p = P[:, sl].mean(axis=1)
+        m = S[:, sl].mean(axis=1)
+        total = max(float(p.sum()), _EPS)
+        bands = [10 * np.log10(max(float(p[a:b].sum()), _EPS) / total) for a, b in zip(band_idx[:-1], band_idx[1:])]
+        msum = max(float(m.sum()), _EPS)
+        centroid = float((freqs * m).sum() / msum)
+        bandwidth = float(np.sqrt(((freqs - centroid) ** 2 * m).sum() / msum))
+        cum = np.cumsum(m)
+        rolloff = float(freqs[min(int(np.searchsorted(cum, 0.85 * cum[-1])), len(freqs) - 1)])
+        flat = float(np.exp(np.mean(np.log(p + _EPS))) / (np.mean(p) + _EPS))
+        s0, s1 = sl.start * hop, max(sl.stop * hop, sl.start * hop + hop)
+        seg = y[s0:s1]
+        zcr = float(np.mean(np.abs(np.diff(np.signbit(seg).astype(np.int8))))) if len(seg) > 1 else 0.0
+        per_segment += bands + [_log(centroid), _log(bandwidth), _log(rolloff), flat, zcr]
+
+    # tonal: pitch of the body, spectral peaks, flux and stability after the attack
+    att = seg_frames[0].stop
+    body = y[int(spec.segments[1][0] * sr): int(spec.segments[2][1] * sr)]
+    f0, harm = _pitch(body if len(body) > 256 else y, sr=sr, fmin=spec.pitch_range[0], fmax=spec.pitch_range[1])
+    early_spec = S[:, seg_frames[1]].mean(axis=1)
+    body_spec = S[:, seg_frames[2]].mean(axis=1)
+    post = S[:, att:] if n_frames - att > 1 else S
+    norm = post / np.maximum(post.sum(axis=0, keepdims=True), _EPS)
+    flux = float(np.mean(np.abs(np.diff(norm, axis=1)).sum(axis=0))) if norm.shape[1] > 1 else 0.0
+    a, b = early_spec / (np.linalg.norm(early_spec) + _EPS), body_spec / (np.linalg.norm(body_spec) + _EPS)
+    stability = float(a @ b)
+    ptot = P.sum(axis=1)
+    low_high = 10 * np.log10((ptot[freqs < 200].sum() + _EPS) / (ptot[freqs > 5000].sum() + _EPS))
+    tonal = [_log(f0 + 1.0), harm, _log(freqs[int(np.argmax(early_spec))] + 1.0),
+             _log(freqs[int(np.argmax(body_spec))] + 1.0), flux, stability, float(np.clip(low_high, -80, 80)) / 10]
+
+    # MFCC statistics over the non-silent frames, and over the attack
+    mel_basis = _mel_basis(spec)
+    M = mfcc(S_power=P, mel_basis=mel_basis, n_mfcc=spec.n_mfcc)
+    act = M[:, active] if active.any() else M
+    mf = list(act.mean(axis=1)) + list(act.std(axis=1)) + list(M[:, seg_frames[0]].mean(axis=1))
+
+    vec = np.asarray(envelope + tonal + per_segment + mf, dtype=np.float32)
+    return np.nan_to_num(vec, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+_MEL_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def _mel_basis(spec: FeatureSpec) -> np.ndarray:
+    key = (spec.sr, spec.n_fft, spec.n_mels)
+    if key not in _MEL_CACHE:
+        _MEL_CACHE[key] = mel_filters(sr=spec.sr, n_fft=spec.n_fft, n_mels=spec.n_mels)
+    return _MEL_CACHE[key]

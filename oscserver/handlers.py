@@ -1,0 +1,343 @@
+"""The work behind each OSC request: pure functions from a request and a context to reply messages (no sockets).
+
+A handler is a generator: ``handler(ctx, req)`` yields :class:`Reply` tuples, the last of which is terminal
+(``protocol.BY_ADDRESS[address].terminal``). The server sends each as it is yielded, so a multi-file request
+streams its results. Handlers raise ``DrumtagError`` (or ``AudioError``) for bad input; the server turns any
+exception into one ``/drumtag/error`` reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
+
+from . import __version__, protocol
+from .errors import AudioError, UsageError
+
+log = logging.getLogger(__name__)
+
+P = protocol.PREFIX
+#: Requests answered on the receive thread (cheap, never touch a file): a long job never delays them.
+FAST = frozenset({f"{P}/ping", f"{P}/info", f"{P}/cancel"})
+#: Requests that may run for long (many files): their own lane, cancellable with /drumtag/cancel.
+BATCH = frozenset({f"{P}/classify_many", f"{P}/tag"})
+DEFAULT_MAX_BYTES = 2 * 1024 ** 3
+SIMILAR_K_MAX = 50
+
+
+class Reply(NamedTuple):
+    address: str
+    args: tuple
+
+
+@dataclass
+class Request:
+    """One validated request: its address, head arguments, named arguments and the client's IP."""
+
+    address: str
+    reply_port: int
+    request_id: int
+    params: dict[str, Any]
+    rest: tuple = ()  # the repeated trailing arguments (paths, folders)
+    client_ip: str = "127.0.0.1"
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class Jobs:
+    """Running and queued multi-file requests, keyed by (client IP, request_id), so a client can cancel its own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: dict[tuple[str, int], list[threading.Event]] = {}
+
+    def add(self, client_ip: str, request_id: int, event: threading.Event) -> None:
+        with self._lock:
+            self._jobs.setdefault((client_ip, request_id), []).append(event)
+
+    def remove(self, client_ip: str, request_id: int, event: threading.Event) -> None:
+        with self._lock:
+            events = self._jobs.get((client_ip, request_id), [])
+            if event in events:
+                events.remove(event)
+            if not events:
+                self._jobs.pop((client_ip, request_id), None)
+
+    def cancel(self, client_ip: str, request_id: int) -> bool:
+        """Set the cancel event of every job of this client with this id; True if there was one."""
+        with self._lock:
+            events = list(self._jobs.get((client_ip, request_id), []))
+        for event in events:
+            event.set()
+        return bool(events)
+
+    def cancel_all(self) -> None:
+        with self._lock:
+            events = [e for es in self._jobs.values() for e in es]
+        for event in events:
+            event.set()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(es) for es in self._jobs.values())
+
+
+@dataclass
+class Context:
+    """What the handlers need: the model, the colour map, the file-access policy and the job registry.
+
+    ``classify_file``, ``classify_many``, ``iter_audio_files``, ``tag_paths`` and ``find_similar`` default to the
+    package's own functions (imported when first used); tests pass fakes.
+    """
+
+    model: Any
+    colors: dict[str, int]
+    allow_roots: tuple[str, ...] = ()
+    max_bytes: int = DEFAULT_MAX_BYTES
+    catalog_path: str | None = None
+    jobs: Jobs = field(default_factory=Jobs)
+    progress_interval: float = 0.5
+    classify_file: Callable | None = None
+    classify_many: Callable | None = None
+    iter_audio_files: Callable | None = None
+    tag_paths: Callable | None = None
+    find_similar: Callable | None = None
+
+    def __post_init__(self):
+        self.allow_roots = tuple(os.path.realpath(os.path.abspath(r)) for r in self.allow_roots)
+        if self.classify_file is None or self.classify_many is None or self.iter_audio_files is None:
+            from . import classify
+            self.classify_file = self.classify_file or classify.classify_file
+            self.classify_many = self.classify_many or classify.classify_many
+            self.iter_audio_files = self.iter_audio_files or classify.iter_audio_files
+
+    def color(self, label: str | None) -> int:
+        return self.colors.get(label, self.colors.get("other", 0x8A8A8A))
+
+
+# -- file-access policy --------------------------------------------------------------------------------------------
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
+    """The real path of ``path`` after the policy checks; raises AudioError naming the path and the reason.
+
+    Relative paths are relative to the server's working directory. Symlinks and ``..`` are resolved before the
+    ``--allow-root`` check, so a link inside an allowed folder cannot reach a file outside it.
+    """
+    if not path:
+        raise AudioError(path, "the path is empty")
+    real = os.path.realpath(os.path.abspath(path))
+    if ctx.allow_roots and not any(_under(real, root) for root in ctx.allow_roots):
+        raise AudioError(path, "outside the folders this server may read (see drumtag serve --allow-root)")
+    if not os.path.exists(real):
+        raise AudioError(path, "no such file or folder")
+    if os.path.isdir(real):
+        if not folder_ok:
+            raise AudioError(path, "is a folder, not a file (use /drumtag/classify_many for folders)")
+        return real
+    if not os.path.isfile(real):
+        raise AudioError(path, "is not a regular file")
+    size = os.path.getsize(real)
+    if size > ctx.max_bytes:
+        raise AudioError(path, f"is {size} bytes, over this server's limit of {ctx.max_bytes} (--max-bytes)")
+    if not os.access(real, os.R_OK):
+        raise AudioError(path, "permission denied")
+    return real
+
+
+# -- replies -------------------------------------------------------------------------------------------------------
+
+def result_reply(ctx: Context, request_id: int, path: str, prediction) -> Reply:
+    pairs: list = []
+    for cls, p in prediction.probabilities.items():
+        pairs += [cls, float(p)]
+    return Reply(f"{P}/result", (request_id, path, prediction.label, float(prediction.confidence),
+                                 ctx.color(prediction.label), *pairs))
+
+
+def error_reply(request_id: int, address: str, message: str) -> Reply:
+    return Reply(f"{P}/error", (request_id, address, message))
+
+
+def _reason(exc: Exception) -> str:
+    return exc.reason if isinstance(exc, AudioError) else str(exc)
+
+
+# -- handlers ------------------------------------------------------------------------------------------------------
+
+def ping(ctx: Context, req: Request) -> Iterator[Reply]:
+    yield Reply(f"{P}/pong", (req.request_id, __version__, ctx.model.model_id))
+
+
+def info(ctx: Context, req: Request) -> Iterator[Reply]:
+    model = ctx.model
+    f1 = (getattr(model, "metadata", None) or {}).get("cv", {}).get("macro_f1")
+    pairs: list = []
+    for cls in model.classes:
+        pairs += [cls, ctx.color(cls)]
+    yield Reply(f"{P}/model", (req.request_id, model.model_id, __version__, int(model.feature_version),
+                               float(f1) if f1 is not None else -1.0, *pairs))
+
+
+def cancel(ctx: Context, req: Request) -> Iterator[Reply]:
+    target = req.params["target_id"]
+    found = ctx.jobs.cancel(req.client_ip, target)
+    yield Reply(f"{P}/cancelled", (req.request_id, target, int(found)))
+
+
+def classify(ctx: Context, req: Request) -> Iterator[Reply]:
+    path = req.params["path"]
+    real = check_path(ctx, path)
+    try:
+        prediction = ctx.classify_file(real, ctx.model)
+    except AudioError as exc:  # name the file as the client gave it, not its resolved path
+        raise AudioError(path, exc.reason) from None
+    if prediction.error:
+        raise AudioError(path, prediction.error)
+    yield result_reply(ctx, req.request_id, path, prediction)
+
+
+class _Progress:
+    """Yields a /drumtag/progress reply at most every ``interval`` seconds."""
+
+    def __init__(self, request_id: int, interval: float):
+        self.request_id, self.interval, self.last = request_id, interval, time.monotonic()
+
+    def due(self, done: int, total: int) -> Reply | None:
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            return Reply(f"{P}/progress", (self.request_id, done, total))
+        return None
+
+
+def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
+    rid = req.request_id
+    if not req.rest:
+        raise UsageError("path: give at least one file or folder")
+    files: dict[str, str] = {}  # real path -> path as reported (as given, or found under a given folder)
+    failed = 0
+    for given in req.rest:
+        try:
+            real = check_path(ctx, given, folder_ok=True)
+            found = [real] if not os.path.isdir(real) else list(ctx.iter_audio_files([real]))
+        except AudioError as exc:
+            failed += 1
+            yield Reply(f"{P}/file_error", (rid, given, _reason(exc)))
+            continue
+        for f in found:
+            shown = given if f == real else (os.path.join(given, os.path.relpath(f, real)))
+            try:
+                files.setdefault(check_path(ctx, f), shown)
+            except AudioError as exc:
+                failed += 1
+                yield Reply(f"{P}/file_error", (rid, shown, _reason(exc)))
+        if req.cancel.is_set():
+            break
+    total = len(files) + failed
+    ok = done = 0
+    progress = _Progress(rid, ctx.progress_interval)
+    if files and not req.cancel.is_set():
+        yield Reply(f"{P}/progress", (rid, failed, total))
+        for prediction in ctx.classify_many(list(files), ctx.model, cancel=req.cancel):
+            shown = files.get(prediction.path, prediction.path)
+            if prediction.error:
+                failed += 1
+                yield Reply(f"{P}/file_error", (rid, shown, prediction.error))
+            else:
+                ok += 1
+                yield result_reply(ctx, rid, shown, prediction)
+            done += 1
+            if req.cancel.is_set():
+                break
+            tick = progress.due(done + (total - len(files)), total)
+            if tick:
+                yield tick
+    yield Reply(f"{P}/done", (rid, req.address, ok, failed, int(req.cancel.is_set())))
+
+
+def similar(ctx: Context, req: Request) -> Iterator[Reply]:
+    path, k = req.params["path"], req.params["k"]
+    if not 1 <= k <= SIMILAR_K_MAX:
+        raise UsageError(f"k: {k} is out of range; use 1-{SIMILAR_K_MAX}")
+    real = check_path(ctx, path)
+    find = ctx.find_similar
+    if find is None:
+        from .similar import find_similar as find
+    neighbours = find(real, model=ctx.model, catalog_path=ctx.catalog_path, k=k)
+    for rank, n in enumerate(neighbours, 1):
+        yield Reply(f"{P}/neighbor", (req.request_id, rank, n.path, float(n.distance), n.label or ""))
+    yield Reply(f"{P}/done", (req.request_id, req.address, len(neighbours), 0, 0))
+
+
+def tag(ctx: Context, req: Request) -> Iterator[Reply]:
+    """Runs ``tag_paths`` in a helper thread and relays its progress callbacks as replies."""
+    rid = req.request_id
+    if not req.rest:
+        raise UsageError("folder: give at least one folder")
+    folders = [check_path(ctx, f, folder_ok=True) for f in req.rest]
+    tag_paths = ctx.tag_paths
+    if tag_paths is None:
+        from .tagging import tag_paths
+    events: queue.Queue = queue.Queue()
+    progress = _Progress(rid, ctx.progress_interval)
+
+    def on_progress(done, total, *_):
+        tick = progress.due(int(done), int(total))
+        if tick:
+            events.put(("progress", tick))
+
+    def work():
+        try:
+            events.put(("summary", tag_paths(folders, model=ctx.model, catalog_path=ctx.catalog_path,
+                                             progress=on_progress, cancel=req.cancel)))
+        except BaseException as exc:  # relayed to the handler's thread, where the server reports it
+            events.put(("error", exc))
+
+    threading.Thread(target=work, name=f"drumtag-tag-{rid}", daemon=True).start()
+    while True:
+        kind, value = events.get()
+        if kind == "progress":
+            yield value
+        elif kind == "error":
+            raise value
+        else:
+            # ok counts files tagged now or already up to date (skipped because unchanged)
+            ok = int(value.ok) + int(getattr(value, "skipped", 0))
+            yield Reply(f"{P}/done", (rid, req.address, ok, int(value.failed), int(req.cancel.is_set())))
+            return
+
+
+HANDLERS: dict[str, Callable[[Context, Request], Iterable[Reply]]] = {
+    f"{P}/ping": ping,
+    f"{P}/info": info,
+    f"{P}/cancel": cancel,
+    f"{P}/classify": classify,
+    f"{P}/classify_many": classify_many,
+    f"{P}/similar": similar,
+    f"{P}/tag": tag,
+}
+
+
+def warm_up(ctx: Context) -> float:
+    """Classify a synthesized one-shot once, so the first real request does not pay for lazy imports; seconds."""
+    import numpy as np
+    import soundfile as sf
+
+    start = time.perf_counter()
+    sr = 22050
+    t = np.arange(int(0.3 * sr)) / sr
+    y = (np.sin(2 * np.pi * 60 * t) * np.exp(-t / 0.08)).astype(np.float32)
+    with tempfile.TemporaryDirectory(prefix="drumtag-warmup-") as tmp:
+        path = os.path.join(tmp, "warmup.wav")
+        sf.write(path, y, sr)
+        ctx.classify_file(path, ctx.model)
+    return time.perf_counter() - start

@@ -1,0 +1,428 @@
+"""Ableton Live 12 browser tags: merge drumtag's class tags into each folder's XMP sidecar, or take them out again.
+
+Live keeps the tags of a folder's files in ``<folder>/Ableton Folder Info/<GUID>.xmp`` (see shared/daw/LIVE.md):
+one ``rdf:li`` item per file, keyed by file name, with an ``ablFR:keywords`` bag of hierarchical tags.
+
+What drumtag writes, and what it keeps:
+- one tag per file from its catalog label (``TAGS``); ``other`` gets none, so the user's tag list only grows by
+  the four drum tags Live itself uses or that are established;
+- the tags drumtag added are also listed in a ``drumtag:keywords`` bag inside the item (namespace ``NS_DRUMTAG``);
+  an item drumtag created carries ``drumtag:createdItem``. A tag the file already had is never recorded as
+  drumtag's, so ``remove`` takes away exactly what drumtag added and never a user's tag, even one spelled the same;
+- everything else in the file stays as it was: other items, the user's tags, unknown elements, attributes,
+  namespaces, comments, the XML declaration and an ``xpacket`` wrapper (namespace declarations may move to the
+  root element when the file is written back; XML-wise that is the same document);
+- writes are atomic (temporary file + rename), and the previous sidecar is kept as ``<GUID>.xmp.drumtag-backup``
+  (not ``.xmp``, so it cannot be read as a second sidecar); a folder whose tags would not change is not written.
+Live's own database is never touched. Whether a running Live notices an edited sidecar without a rescan is
+unverified.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import logging
+import os
+import re
+import unicodedata
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from . import __version__
+from .atomicfile import atomic_copy, atomic_write
+from .errors import UsageError
+
+log = logging.getLogger(__name__)
+
+SIDECAR_FOLDER = "Ableton Folder Info"
+SIDECAR_NAME = "dc66a3fa-0fe1-5352-91cf-3ec237e9ee90.xmp"
+BACKUP_SUFFIX = ".drumtag-backup"
+
+NS_X = "adobe:ns:meta/"
+NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+NS_DC = "http://purl.org/dc/elements/1.1/"
+NS_ABL = "https://ns.ableton.com/xmp/fs-resources/1.0/"
+NS_XMP = "http://ns.adobe.com/xap/1.0/"
+#: drumtag's own XMP namespace: marks which tags (and items) drumtag wrote.
+NS_DRUMTAG = "urn:drumtag:xmp:1.0#"
+_PREFIXES = {"x": NS_X, "rdf": NS_RDF, "dc": NS_DC, "ablFR": NS_ABL, "xmp": NS_XMP, "drumtag": NS_DRUMTAG}
+for _prefix, _uri in _PREFIXES.items():
+    ET.register_namespace(_prefix, _uri)
+
+#: class -> the Live tag drumtag writes. ``other`` (not a drum sound) gets no tag.
+TAGS: dict[str, str] = {"kick": "Drums|Kick", "snare": "Drums|Snare", "hat": "Drums|Hihat",
+                        "percussion": "Drums|Percussion"}
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+RDF_LI, RDF_BAG, RDF_DESC, RDF_RDF = (_q(NS_RDF, n) for n in ("li", "Bag", "Description", "RDF"))
+RDF_PARSETYPE = _q(NS_RDF, "parseType")
+ABL_ITEMS, ABL_PATH, ABL_KEYWORDS = (_q(NS_ABL, n) for n in ("items", "filePath", "keywords"))
+DT_KEYWORDS, DT_CREATED = _q(NS_DRUMTAG, "keywords"), _q(NS_DRUMTAG, "createdItem")
+
+_TEMPLATE = """<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"
+      xmlns:ablFR="https://ns.ableton.com/xmp/fs-resources/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/">
+   <dc:format>application/vnd.ableton.folder</dc:format>
+   <ablFR:resource>folder</ablFR:resource>
+   <ablFR:items>
+    <rdf:Bag/>
+   </ablFR:items>
+   <xmp:CreatorTool>drumtag {version}</xmp:CreatorTool>
+   <xmp:CreateDate>{date}</xmp:CreateDate>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+"""
+
+
+class SidecarError(ValueError):
+    """An existing sidecar that drumtag cannot read safely (it is then left untouched)."""
+
+
+def sidecar_path(folder: str | os.PathLike) -> str:
+    return os.path.join(os.fspath(folder), SIDECAR_FOLDER, SIDECAR_NAME)
+
+
+def tags_for(label: str | None) -> set[str]:
+    return {TAGS[label]} if label in TAGS else set()
+
+
+def _nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name)
+
+
+@dataclass(frozen=True)
+class Change:
+    """Tags added to and removed from one file's item."""
+
+    name: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+class Sidecar:
+    """A parsed sidecar that can be changed and written back with everything it held."""
+
+    def __init__(self, root: ET.Element, *, head: str = "", tail: str = "\n"):
+        self.root, self.head, self.tail = root, head, tail
+        self._parents = {child: parent for parent in root.iter() for child in parent}
+        self._bag = self._items_bag()
+        self._items: dict[str, ET.Element] = {}
+        for li in self._bag.findall(RDF_LI):
+            name = li.get(ABL_PATH) if li.find(ABL_PATH) is None else li.find(ABL_PATH).text
+            if name:
+                self._items.setdefault(_nfc(name.strip()), li)
+
+    @classmethod
+    def new(cls) -> "Sidecar":
+        date = _dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+        return cls(_parse(_TEMPLATE.format(version=__version__, date=date)))
+
+    @classmethod
+    def parse(cls, data: bytes) -> "Sidecar":
+        """Parse a sidecar's bytes; raises SidecarError when it is not UTF-8 XMP that drumtag understands."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SidecarError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        decl = re.match(r"\ufeff?<\?xml[^>]*encoding=[\"']([^\"']+)", text)
+        if decl and decl.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise SidecarError(f"declares encoding {decl.group(1)}; drumtag only rewrites UTF-8 sidecars")
+        start = re.search(r"<(?![?!])", text)
+        ends = list(re.finditer(r"</[^<>]+>", text))
+        if not start or not ends:
+            raise SidecarError("no XML element in it")
+        body = text[start.start():ends[-1].end()]
+        root = _parse(body)
+        for prefix, uri in _namespaces(body):
+            if uri not in (NS_DRUMTAG,) and prefix not in _PREFIXES:
+                try:
+                    ET.register_namespace(prefix, uri)  # keep the file's own prefixes when writing it back
+                except ValueError:  # ET reserves ns0, ns1, ...: such prefixes come back as ns<N> anyway
+                    pass
+        return cls(root, head=text[:start.start()], tail=text[ends[-1].end():])
+
+    def to_bytes(self) -> bytes:
+        return (self.head + ET.tostring(self.root, encoding="unicode") + self.tail).encode("utf-8")
+
+    # -- tags -------------------------------------------------------------------------------------------------
+
+    def set_tags(self, name: str, wanted: set[str]) -> Change | None:
+        """Make drumtag's tags on ``name`` exactly ``wanted`` (the user's own tags stay); the change, if any."""
+        li = self._items.get(_nfc(name))
+        if li is None:
+            if not wanted:
+                return None
+            li = ET.Element(RDF_LI, {RDF_PARSETYPE: "Resource"})
+            ET.SubElement(li, ABL_PATH).text = name
+            ET.SubElement(li, DT_CREATED).text = "True"
+            self._append(self._bag, li)
+            self._items[_nfc(name)] = li
+        keywords = self._keywords_bag(li, create=bool(wanted))
+        current = [] if keywords is None else [(el.text or "").strip() for el in keywords.findall(RDF_LI)]
+        ours = set(self.ours(li)) & set(current)
+        removed = ours - wanted
+        added = wanted - set(current)
+        if keywords is not None:
+            for el in keywords.findall(RDF_LI):
+                if (el.text or "").strip() in removed:
+                    self._remove(keywords, el)
+            for tag in sorted(added):
+                el = ET.Element(RDF_LI)
+                el.text = tag
+                self._append(keywords, el)
+        self._set_ours(li, sorted((ours - removed) | added))
+        if li.find(DT_CREATED) is not None and not self.ours(li) and not self._has_user_content(li):
+            self._remove(self._bag, li)
+            del self._items[_nfc(name)]
+        if not (added or removed):
+            return None
+        return Change(name, tuple(sorted(added)), tuple(sorted(removed)))
+
+    def ours(self, li: ET.Element) -> list[str]:
+        """The tags drumtag recorded as its own on an item."""
+        marker = li.find(DT_KEYWORDS)
+        if marker is None:
+            return []
+        return [(el.text or "").strip() for el in marker.iter(RDF_LI)]
+
+    def remove_all(self) -> list[Change]:
+        """Take drumtag's tags (and the items it created) out of every item."""
+        changes = []
+        for name, li in list(self._items.items()):
+            if li.find(DT_KEYWORDS) is not None or li.find(DT_CREATED) is not None:
+                change = self.set_tags(name, set())
+                if change:
+                    changes.append(change)
+                if li.find(DT_CREATED) is not None and self._has_user_content(li):
+                    self._remove(li, li.find(DT_CREATED))  # the user tagged it too: it is theirs now
+        return changes
+
+    # -- tree helpers -----------------------------------------------------------------------------------------
+
+    def _items_bag(self) -> ET.Element:
+        for items in self.root.iter(ABL_ITEMS):
+            bag = items.find(RDF_BAG)
+            if bag is None:
+                bag = ET.Element(RDF_BAG)
+                self._append(items, bag)
+            return bag
+        desc = next(self.root.iter(RDF_DESC), None)
+        if desc is None:
+            raise SidecarError("no rdf:Description element: not a Live folder sidecar")
+        items = ET.Element(ABL_ITEMS)
+        self._append(desc, items)
+        bag = ET.Element(RDF_BAG)
+        self._append(items, bag)
+        return bag
+
+    def _keywords_bag(self, li: ET.Element, *, create: bool) -> ET.Element | None:
+        keywords = li.find(ABL_KEYWORDS)
+        if keywords is None:
+            if not create:
+                return None
+            keywords = ET.Element(ABL_KEYWORDS)
+            self._append(li, keywords, after=li.find(ABL_PATH))
+        bag = keywords.find(RDF_BAG)
+        if bag is None and create:
+            bag = ET.Element(RDF_BAG)
+            self._append(keywords, bag)
+        return bag
+
+    def _set_ours(self, li: ET.Element, tags: list[str]) -> None:
+        marker = li.find(DT_KEYWORDS)
+        if marker is not None:
+            self._remove(li, marker)
+        if tags:
+            marker = ET.Element(DT_KEYWORDS)
+            bag = ET.SubElement(marker, RDF_BAG)
+            for tag in tags:
+                ET.SubElement(bag, RDF_LI).text = tag
+            self._append(li, marker)
+
+    def _has_user_content(self, li: ET.Element) -> bool:
+        """Anything in an item besides its file path, drumtag's markers and drumtag's own tags."""
+        ours = set(self.ours(li))
+        for child in li:
+            if child.tag in (ABL_PATH, DT_KEYWORDS, DT_CREATED):
+                continue
+            if child.tag == ABL_KEYWORDS:
+                if any((el.text or "").strip() not in ours for el in child.iter(RDF_LI)):
+                    return True
+                continue
+            return True
+        return False
+
+    def _depth(self, el: ET.Element) -> int:
+        depth = 0
+        while el in self._parents:
+            el = self._parents[el]
+            depth += 1
+        return depth
+
+    def _append(self, parent: ET.Element, child: ET.Element, *, after: ET.Element | None = None) -> None:
+        """Insert ``child`` (after ``after``, else last) indented like its new siblings, one space per level."""
+        level = self._depth(parent)
+        ET.indent(child, space=" ", level=level + 1)
+        inner, outer = "\n" + " " * (level + 1), "\n" + " " * level
+        index = len(parent) if after is None else list(parent).index(after) + 1
+        if len(parent) == 0:
+            parent.text, child.tail = inner, outer
+        elif index == len(parent):
+            child.tail, parent[-1].tail = parent[-1].tail, inner
+        else:
+            child.tail = inner
+        parent.insert(index, child)
+        for el in child.iter():
+            for sub in el:
+                self._parents[sub] = el
+        self._parents[child] = parent
+
+    def _remove(self, parent: ET.Element, child: ET.Element) -> None:
+        siblings = list(parent)
+        index = siblings.index(child)
+        if index == len(siblings) - 1 and index > 0:
+            siblings[index - 1].tail = child.tail
+        parent.remove(child)
+        if len(parent) == 0 and not (parent.text or "").strip():
+            parent.text = None
+        self._parents.pop(child, None)
+
+
+def _parse(text: str) -> ET.Element:
+    parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True, insert_pis=True))
+    try:
+        parser.feed(text)
+        return parser.close()
+    except ET.ParseError as exc:
+        raise SidecarError(f"not well-formed XML ({exc})") from None
+
+
+def _namespaces(text: str) -> list[tuple[str, str]]:
+    return [ns for _, ns in ET.iterparse(io.StringIO(text), events=("start-ns",))]
+
+
+# -- folders -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class FolderReport:
+    """What happened (or, in a dry run, would happen) to one folder's sidecar."""
+
+    folder: str
+    sidecar: str
+    changes: list[Change] = field(default_factory=list)
+    written: bool = False
+    backup: str | None = None
+    error: str | None = None
+    #: files whose catalog row is older than the file (changed since tagging): left as they were
+    stale: int = 0
+    #: in a dry run: the folder is not writable, so a real run would fail
+    not_writable: bool = False
+
+
+def update_folder(folder: str, labels: dict[str, str | None] | None, *, dry_run: bool = False) -> FolderReport:
+    """Set drumtag's tags of ``folder``'s files from ``labels`` (file name -> class; None: remove drumtag's tags).
+
+    Never raises for a folder problem: the report's ``error`` says what went wrong, and the sidecar is unchanged.
+    """
+    path = sidecar_path(folder)
+    report = FolderReport(folder=folder, sidecar=path)
+    try:
+        with open(path, "rb") as f:
+            data: bytes | None = f.read()
+    except FileNotFoundError:
+        data = None
+    except OSError as exc:
+        report.error = f"cannot read {path} ({exc.strerror or exc})"
+        return report
+    try:
+        sidecar = Sidecar.new() if data is None else Sidecar.parse(data)
+    except SidecarError as exc:
+        report.error = f"{path}: {exc}; left as it is"
+        return report
+    if labels is None:
+        report.changes = sidecar.remove_all()
+    else:
+        report.changes = [c for name, label in sorted(labels.items())
+                          if (c := sidecar.set_tags(name, tags_for(label)))]
+    if not report.changes:
+        return report
+    if dry_run:
+        target = os.path.dirname(path) if os.path.isdir(os.path.dirname(path)) else folder
+        report.not_writable = not os.access(target, os.W_OK)
+        return report
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if data is not None:
+            report.backup = path + BACKUP_SUFFIX
+            atomic_copy(path, report.backup)
+        with atomic_write(path, "wb") as f:
+            f.write(sidecar.to_bytes())
+        report.written = True
+    except OSError as exc:
+        report.error = f"cannot write {path} ({exc.strerror or exc})"
+    return report
+
+
+def _folders(roots: Iterable[str]) -> Iterator[str]:
+    """Each root and every folder below it (sorted; hidden folders and sidecar folders skipped)."""
+    for root in roots:
+        for folder, dirs, _ in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != SIDECAR_FOLDER and not d.startswith("."))
+            yield folder
+
+
+def folder_labels(catalog, folder: str) -> tuple[dict[str, str], int]:
+    """(file name -> label for the folder's catalogued, unchanged files; how many changed since tagging)."""
+    labels, stale = {}, 0
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        log.warning("%s: cannot list (%s)", folder, exc.strerror or exc)
+        return labels, stale
+    for e in entries:
+        try:
+            if not e.is_file():
+                continue
+            entry = catalog.get(e.path)
+            if entry is None or entry.error or not entry.label:
+                continue
+            if not entry.matches(e.stat()):
+                stale += 1
+                continue
+        except OSError:
+            continue
+        labels[e.name] = entry.label
+    return labels, stale
+
+
+def live_tags(folders: Iterable[str | os.PathLike], *, catalog_path: str | os.PathLike | None = None,
+              remove: bool = False, dry_run: bool = False) -> Iterator[FolderReport]:
+    """Update (or with ``remove``, clean) the sidecar of every folder under ``folders``; a report per folder
+    that has catalogued files (or, with ``remove``, a sidecar). Raises UsageError for a missing folder and
+    CatalogError when there is no catalog (not needed for ``remove``)."""
+    roots = [os.path.abspath(os.fspath(f)) for f in folders]
+    for root in roots:
+        if not os.path.isdir(root):
+            raise UsageError(f"{root}: not a folder")
+    if remove:
+        for folder in _folders(roots):
+            if os.path.isfile(sidecar_path(folder)):
+                yield update_folder(folder, None, dry_run=dry_run)
+        return
+    from .catalog import Catalog
+
+    with Catalog(catalog_path, create=False) as catalog:
+        for folder in _folders(roots):
+            labels, stale = folder_labels(catalog, folder)
+            if labels:
+                report = update_folder(folder, labels, dry_run=dry_run)
+                report.stale = stale
+                yield report

@@ -1,0 +1,75 @@
+"""Classification reports: accuracy, macro-F1, per-class precision/recall, confusion matrix (text and PNG)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+
+def report(y_true, y_pred, classes) -> dict:
+    """A JSON-friendly report; the confusion matrix has true classes as rows, predictions as columns."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+    classes = list(classes)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    return {
+        "n": int(len(y_true)),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)), 4),
+        "per_class": {c: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                          "f1": round(float(f[i]), 4), "support": int(s[i])} for i, c in enumerate(classes)},
+        "labels": classes,
+        "confusion": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
+    }
+
+
+def format_report(rep: dict) -> str:
+    classes = rep["labels"]
+    w = max(10, *(len(c) for c in classes)) + 1
+    lines = [f"accuracy {rep['accuracy']:.3f}   macro-F1 {rep['macro_f1']:.3f}   ({rep['n']} files)", "",
+             f"{'class':<{w}} precision  recall     f1  support"]
+    for c in classes:
+        pc = rep["per_class"][c]
+        lines.append(f"{c:<{w}} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
+    lines += ["", "confusion matrix (rows: true class, columns: predicted)",
+              " " * w + "".join(f"{c[:9]:>10}" for c in classes)]
+    for c, row in zip(classes, rep["confusion"]):
+        lines.append(f"{c:<{w}}" + "".join(f"{v:>10d}" for v in row))
+    return "\n".join(lines)
+
+
+def write_confusion_png(rep: dict, path: str, *, title: str = "drumtag confusion matrix") -> str:
+    """Draw the confusion matrix (row-normalised colours, counts as text) to a PNG, atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cm = np.asarray(rep["confusion"], dtype=float)
+    classes = rep["labels"]
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(1.2 * len(classes) + 2, 1.1 * len(classes) + 1.5), dpi=110)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title}\naccuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}", fontsize=10)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            ax.text(j, i, int(cm[i, j]), ha="center", va="center",
+                    color="white" if norm[i, j] > 0.5 else "black", fontsize=9)
+    fig.tight_layout()
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".drumtag-", suffix=".png", dir=folder)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,153 @@
+"""DrumModel: a scikit-learn estimator with its feature spec, classes and metadata; save, load and version checks.
+
+A model file is a joblib pickle of a plain dict: ``{"format", "metadata", "estimator"}`` where ``estimator`` is
+the estimator's own joblib pickle as bytes. Loading reads the metadata first and refuses a model made with another
+feature version or scikit-learn release before any scikit-learn object is unpickled. Pickles can run code: load
+only model files you trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import ModelError
+from .features import FEATURE_VERSION, FeatureSpec
+
+log = logging.getLogger(__name__)
+
+FORMAT = "drumtag-model/1"
+BUNDLED_NAME = "drumtag-default.joblib"
+
+
+def bundled_model_path() -> Path:
+    """Where the bundled model lives inside the installed package (``models/`` in the source tree)."""
+    from . import bundled
+
+    return Path(bundled.__file__).with_name(BUNDLED_NAME)
+
+
+@dataclass
+class DrumModel:
+    """A trained classifier and everything needed to use and judge it."""
+
+    estimator: object
+    spec: FeatureSpec
+    classes: tuple[str, ...]
+    metadata: dict = field(default_factory=dict)
+    path: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.metadata.get("model_id", "unsaved")
+
+    @property
+    def feature_version(self) -> int:
+        return self.spec.version
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """X : [shape=(n, n_features)] -> probabilities [shape=(n, len(classes))], columns in ``classes`` order."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float32))
+        proba = self.estimator.predict_proba(X)
+        order = [list(self.estimator.classes_).index(c) for c in self.classes]
+        return proba[:, order]
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the model atomically (temp file + rename); an existing file is replaced only on success."""
+        import joblib
+
+        path = os.fspath(path)
+        buf = io.BytesIO()
+        joblib.dump(self.estimator, buf, compress=("zlib", 6))
+        payload = {"format": FORMAT, "metadata": dict(self.metadata, spec=self.spec.to_dict(),
+                                                      classes=list(self.classes)),
+                   "estimator": buf.getvalue()}
+        folder = os.path.dirname(os.path.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".drumtag-model-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                joblib.dump(payload, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        self.path = path
+        return path
+
+
+def _minor(version: str) -> tuple[int, ...]:
+    parts = []
+    for p in version.split(".")[:2]:
+        digits = "".join(ch for ch in p if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def load_model(path: str | os.PathLike | None = None) -> DrumModel:
+    """Load a model file (``None``: the bundled model). Raises ModelError saying what to do when it cannot."""
+    import joblib
+
+    bundled = path is None
+    path = os.fspath(bundled_model_path() if bundled else path)
+    if not os.path.isfile(path):
+        if bundled:
+            raise ModelError(f"the bundled model is missing ({path}); reinstall drumtag or rebuild it with "
+                             "models/recipe/build_default_model.sh")
+        raise ModelError(f"{path}: no such model file")
+    try:
+        payload = joblib.load(path)
+    except Exception as exc:  # a pickle can fail in many ways; all mean "not a usable model file"
+        raise ModelError(f"{path}: not a drumtag model file ({type(exc).__name__}: {exc})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a drumtag model file (expected format {FORMAT}); "
+                         "train one with `drumtag train`")
+    meta = payload["metadata"]
+    version = meta.get("spec", {}).get("version")
+    if version != FEATURE_VERSION:
+        raise ModelError(f"{path}: made with feature version {version}, but this drumtag ({__version__}) extracts "
+                         f"feature version {FEATURE_VERSION}; retrain it with `drumtag train`, or install the "
+                         f"drumtag version it was made with ({meta.get('drumtag_version', 'unknown')})")
+    import sklearn
+
+    made_with = meta.get("versions", {}).get("scikit-learn", "unknown")
+    if _minor(made_with) != _minor(sklearn.__version__):
+        raise ModelError(f"{path}: made with scikit-learn {made_with}, but {sklearn.__version__} is installed; "
+                         f"install it with `pip install scikit-learn=={made_with}` or retrain with `drumtag train`")
+    try:
+        estimator = joblib.load(io.BytesIO(payload["estimator"]))
+    except Exception as exc:
+        raise ModelError(f"{path}: the estimator cannot be loaded ({type(exc).__name__}: {exc}); "
+                         "retrain with `drumtag train`") from None
+    return DrumModel(estimator=estimator, spec=FeatureSpec.from_dict(meta["spec"]),
+                     classes=tuple(meta["classes"]), metadata=meta, path=path)
+
+
+def library_versions() -> dict[str, str]:
+    import joblib
+    import sklearn
+    import soundfile
+
+    return {"drumtag": __version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
+            "joblib": joblib.__version__, "soundfile": soundfile.__version__,
+            "libsndfile": soundfile.__libsndfile_version__}
+
+
+def content_id(X: np.ndarray, y, params: dict) -> str:
+    """A short id that changes whenever the training data or parameters change (reproducible, no timestamps)."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(X, dtype=np.float32).tobytes())
+    h.update("\0".join(map(str, y)).encode())
+    h.update(repr(sorted(params.items())).encode())
+    return h.hexdigest()[:12]

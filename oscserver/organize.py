@@ -1,0 +1,166 @@
+"""A sorted view of a sample folder: ``OUT/<class>/<name>`` links (or copies) of the originals, which stay put.
+
+Links are symbolic links with absolute targets (the default: no extra disk space, and the view follows the
+originals). ``copy`` copies each file atomically, keeping its modification time. Where symbolic links cannot be
+made (Windows without Developer Mode, some network or FAT drives) the link mode stops before doing anything and
+says to use ``copy``; it never falls back silently. Originals are only read: never moved, renamed or deleted.
+Two files with the same name in one class become ``name.wav``, ``name (2).wav``, ...; running again places only
+what is new (an existing link to, or identical copy of, the same original is recognised).
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .atomicfile import atomic_copy
+from .catalog import Catalog, file_hash
+from .classify import iter_audio_files
+from .errors import UsageError
+from .tagging import MAX_REPORTED_ERRORS, TagSummary, tag_paths
+
+log = logging.getLogger(__name__)
+
+MODES = ("link", "copy")
+
+
+@dataclass
+class OrganizeSummary:
+    """What organize did: files placed now, already in place, not classified, failed to place."""
+
+    into: str
+    mode: str
+    tagging: TagSummary | None = None
+    placed: int = 0
+    already: int = 0
+    unclassified: int = 0
+    failed: int = 0
+    by_label: collections.Counter = field(default_factory=collections.Counter)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        verb = "linked" if self.mode == "link" else "copied"
+        out = [f"{self.placed} files {verb} into {self.into}, {self.already} already there, "
+               f"{self.unclassified} not classified (see the tagging errors), {self.failed} failed"]
+        if self.by_label:
+            out.append("classes: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_label.items())))
+        out += [f"error: {p}: {r}" for p, r in self.errors]
+        return out
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path != folder and path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _check_places(folder: str, into: str, classes: tuple[str, ...]) -> str | None:
+    """Refuse layouts that would organize a folder into itself; the part of ``folder`` to leave out, if any."""
+    if not os.path.isdir(folder):
+        raise UsageError(f"{folder}: not a folder")
+    real_folder, real_into = os.path.realpath(folder), os.path.realpath(into)
+    if real_into == real_folder:
+        raise UsageError(f"--into {into}: must not be the folder being organized; pick a new folder")
+    for c in classes:
+        class_dir = os.path.join(real_into, c)
+        if real_folder == class_dir or _inside(real_folder, class_dir):
+            raise UsageError(f"{folder}: lies inside --into's class folder {class_dir}; pick another --into")
+    if _inside(real_into, real_folder):  # OUT inside FOLDER: its files are not scanned again
+        return os.path.join(os.path.abspath(folder), os.path.relpath(real_into, real_folder))
+    return None
+
+
+def _prepare(into: str, mode: str) -> None:
+    try:
+        os.makedirs(into, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--into {into}: cannot create it ({exc.strerror or exc})") from None
+    if not os.access(into, os.W_OK):
+        raise UsageError(f"--into {into}: not writable")
+    if mode != "link":
+        return
+    probe = os.path.join(into, f".drumtag-link-probe-{uuid.uuid4().hex[:8]}")
+    try:
+        os.symlink(os.path.abspath(into), probe)
+    except (OSError, NotImplementedError, AttributeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UsageError(f"--link: cannot create symbolic links in {into} ({reason}); use --copy") from None
+    finally:
+        if os.path.lexists(probe):
+            os.unlink(probe)
+
+
+def _same(candidate: str, src: str, *, mode: str, src_hash: str | None) -> bool:
+    """``candidate`` already is ``src``'s link (link mode) or an identical copy (copy mode)."""
+    if os.path.islink(candidate):
+        return mode == "link" and os.readlink(candidate) == src
+    if mode != "copy" or not os.path.isfile(candidate) or os.path.getsize(candidate) != os.path.getsize(src):
+        return False
+    return file_hash(candidate) == (src_hash or file_hash(src))
+
+
+def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None) -> tuple[str, bool]:
+    """Link or copy ``src`` into ``class_dir`` under a free name; (its path there, True if made now)."""
+    src = os.path.abspath(src)
+    os.makedirs(class_dir, exist_ok=True)
+    stem, ext = os.path.splitext(os.path.basename(src))
+    for n in itertools.count(1):
+        target = os.path.join(class_dir, f"{stem}{ext}" if n == 1 else f"{stem} ({n}){ext}")
+        if os.path.lexists(target):
+            if _same(target, src, mode=mode, src_hash=src_hash):
+                return target, False
+            continue
+        if mode == "link":
+            try:
+                os.symlink(src, target)
+            except FileExistsError:  # appeared meanwhile: try the next name
+                continue
+        else:
+            atomic_copy(src, target)
+        return target, True
+    raise AssertionError("unreachable")
+
+
+def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode: str = "link",
+             catalog_path: str | os.PathLike | None = None, jobs: int | None = None,
+             progress: Callable[[int, int], None] | None = None,
+             cancel: threading.Event | None = None) -> OrganizeSummary:
+    """Tag what the catalog lacks under ``folder``, then place every classified file in ``into/<label>/``.
+
+    Raises UsageError for a bad folder, an ``into`` inside a class folder or equal to ``folder``, an unwritable
+    ``into``, or link mode where links cannot be made.
+    """
+    if mode not in MODES:
+        raise UsageError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
+    folder, into = os.path.abspath(os.fspath(folder)), os.path.abspath(os.fspath(into))
+    exclude = _check_places(folder, into, tuple(model.classes))
+    _prepare(into, mode)
+    files = [p for p in iter_audio_files([folder]) if not (exclude and (p == exclude or _inside(p, exclude)))]
+    summary = OrganizeSummary(into=into, mode=mode)
+    summary.tagging = tag_paths(files if exclude else [folder], model=model, catalog_path=catalog_path, jobs=jobs,
+                                progress=progress, cancel=cancel)
+    with Catalog(summary.tagging.catalog_path) as catalog:
+        for path in files:
+            entry = catalog.get(path)
+            try:
+                current = entry is not None and entry.matches(os.stat(path))
+            except OSError:
+                current = False
+            if not current or entry.error or not entry.label:
+                summary.unclassified += 1
+                continue
+            try:
+                _, made = place(path, os.path.join(into, entry.label), mode=mode, src_hash=entry.hash)
+            except OSError as exc:
+                summary.failed += 1
+                if len(summary.errors) < MAX_REPORTED_ERRORS:
+                    summary.errors.append((path, exc.strerror or str(exc)))
+                continue
+            summary.placed += made
+            summary.already += not made
+            summary.by_label[entry.label] += 1
+    return summary

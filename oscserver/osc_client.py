@@ -1,0 +1,138 @@
+"""A minimal OSC client: send one drumtag request from its own socket and read its replies until the terminal one."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+from typing import Iterator
+
+from pythonosc import osc_message
+from pythonosc.osc_message_builder import OscMessageBuilder
+
+from . import protocol
+from .errors import UsageError
+
+#: Optional trailing arguments of a request and their defaults (``drumtag send similar PATH [K]``).
+DEFAULTS: dict[str, dict[str, object]] = {f"{protocol.PREFIX}/similar": {"k": 10}}
+_PATH_ARGS = {"path", "folder"}
+
+
+class ReplyTimeout(Exception):
+    """No reply (or no terminal reply) arrived in time."""
+
+
+def request_address(name: str) -> str:
+    """``'classify'`` or ``'/drumtag/classify'`` -> ``'/drumtag/classify'``; UsageError for an unknown request."""
+    address = name if name.startswith("/") else f"{protocol.PREFIX}/{name}"
+    if address not in protocol.REQUEST_ADDRESSES:
+        known = ", ".join(sorted(a.rsplit("/", 1)[1] for a in protocol.REQUEST_ADDRESSES))
+        raise UsageError(f"unknown request {name!r}; use one of: {known}")
+    return address
+
+
+def request_args(address: str, words: list[str]) -> list:
+    """Command-line words -> the request's arguments after ``reply_port request_id``, typed as protocol.py says.
+
+    Paths are made absolute here (the server resolves relative paths against its own working directory).
+    """
+    spec = protocol.BY_ADDRESS[address]
+    fixed = spec.args[2:]
+    defaults = DEFAULTS.get(address, {})
+    words = list(words)
+    missing = [a for a in fixed[len(words):]]
+    if any(a.name not in defaults for a in missing):
+        raise UsageError(f"{address.rsplit('/', 1)[1]} needs {' '.join(a.name.upper() for a in fixed)}"
+                         + (" ..." if spec.repeated else ""))
+    words += [defaults[a.name] for a in missing]
+    if len(words) > len(fixed) and not spec.repeated:
+        raise UsageError(f"{address.rsplit('/', 1)[1]}: too many arguments ({len(words)}; expects {len(fixed)})")
+    if spec.repeated and len(words) == len(fixed):
+        raise UsageError(f"{address.rsplit('/', 1)[1]} needs at least one {spec.repeated[0].name.upper()}")
+    decl = list(fixed) + list(spec.repeated) * (len(words) - len(fixed))
+    out = []
+    for arg, word in zip(decl, words):
+        try:
+            value = {"i": int, "f": float, "s": str}[arg.type](word)
+        except ValueError:
+            raise UsageError(f"{arg.name}: {word!r} is not {'an integer' if arg.type == 'i' else 'a number'}") from None
+        if arg.name in _PATH_ARGS:
+            value = os.path.abspath(value)
+        out.append(value)
+    return out
+
+
+def _types(address: str, n_args: int) -> list[str]:
+    spec = protocol.BY_ADDRESS[address]
+    rep = [a.type for a in spec.repeated]
+    return [a.type for a in spec.args] + rep * ((n_args - len(spec.args)) // max(1, len(rep)))
+
+
+def build(address: str, args: list) -> bytes:
+    builder = OscMessageBuilder(address)
+    for value, t in zip(args, _types(address, len(args))):
+        builder.add_arg(value, t)
+    return builder.build().dgram
+
+
+def _short_float(x: float) -> float:
+    return float(f"{x:.7g}")  # float32 precision, without its binary noise (0.93, not 0.9300000071525879)
+
+
+def reply_dict(address: str, args: list) -> dict:
+    """A reply as a dict keyed by protocol.py's argument names; repeated pairs become one ``{key: value}`` object."""
+    spec = protocol.BY_ADDRESS.get(address)
+    out: dict = {"reply": address}
+    if spec is None:
+        out["args"] = list(args)
+        return out
+    clean = [_short_float(a) if isinstance(a, float) else a for a in args]
+    for arg, value in zip(spec.args, clean):
+        out[arg.name] = value
+    rest = clean[len(spec.args):]
+    if len(spec.repeated) == 2:
+        name = spec.repeated[1].name
+        key = name[:-1] + "ies" if name.endswith("y") else name + "s"
+        out[key] = dict(zip(rest[0::2], rest[1::2]))
+    elif spec.repeated:
+        out[spec.repeated[0].name + "s"] = rest
+    return out
+
+
+def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
+            timeout: float = 5.0, request_id: int | None = None) -> Iterator[tuple[str, list]]:
+    """Send ``address reply_port=0 request_id *args`` and yield ``(reply_address, reply_args)`` for its replies.
+
+    Stops after the terminal reply. ``timeout`` is the longest wait for the next reply (a long request that sends
+    progress keeps going); raises ReplyTimeout when it passes.
+    """
+    rid = random.randint(1, 2 ** 31 - 1) if request_id is None else request_id
+    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.sendto(build(address, [0, rid, *args]), sockaddr)
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ReplyTimeout(f"no reply from {host}:{port} within {timeout:g} s "
+                                   f"(is `drumtag serve` running there?)")
+            sock.settimeout(remaining)
+            try:
+                dgram, _ = sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except ConnectionRefusedError:  # ICMP port unreachable (Linux reports it on the next receive)
+                raise ReplyTimeout(f"nothing is listening on {host}:{port} (is `drumtag serve` running?)") from None
+            try:
+                msg = osc_message.OscMessage(dgram)
+            except Exception:
+                continue
+            params = msg.params
+            if not params or params[0] != rid:
+                continue
+            deadline = time.monotonic() + timeout
+            yield msg.address, params
+            spec = protocol.BY_ADDRESS.get(msg.address)
+            if spec is None or spec.terminal:
+                return

@@ -1,0 +1,231 @@
+"""Train and cross-validate a DrumModel on a Dataset: featurize (with augmentation), grouped CV, fit, metadata."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .dataset import Dataset
+from .errors import DrumtagError, UsageError
+from .features import FeatureSpec, extract, feature_names
+from .model import DrumModel, content_id, library_versions
+
+log = logging.getLogger(__name__)
+
+ESTIMATORS = ("extratrees", "randomforest", "hgb", "svm", "logreg")
+DEFAULT_ESTIMATOR = "extratrees"
+
+
+def build_estimator(name: str, *, seed: int = 0):
+    """A fresh, seeded, class-balanced scikit-learn estimator (a pipeline with scaling where it matters)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if name == "extratrees":
+        from sklearn.ensemble import ExtraTreesClassifier
+
+        return ExtraTreesClassifier(n_estimators=300, min_samples_leaf=1, max_features="sqrt",
+                                    class_weight="balanced", random_state=seed, n_jobs=1)
+    if name == "randomforest":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(n_estimators=300, min_samples_leaf=1, class_weight="balanced_subsample",
+                                      random_state=seed, n_jobs=1)
+    if name == "hgb":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.06, max_leaf_nodes=15,
+                                              l2_regularization=1.0, class_weight="balanced", random_state=seed)
+    if name == "svm":
+        from sklearn.svm import SVC
+
+        return make_pipeline(StandardScaler(), SVC(C=10.0, gamma="scale", probability=True,
+                                                   class_weight="balanced", random_state=seed))
+    if name == "logreg":
+        from sklearn.linear_model import LogisticRegression
+
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced"))
+    raise UsageError(f"--estimator: unknown {name!r}; choose one of {', '.join(ESTIMATORS)}")
+
+
+@dataclass
+class Features:
+    """Feature rows for a dataset: originals and their augmented variants."""
+
+    X: np.ndarray          # [shape=(rows, n_features)]
+    y: np.ndarray          # labels per row
+    groups: np.ndarray     # group per row
+    source: np.ndarray     # index of the dataset item each row came from
+    original: np.ndarray   # True for a file's own row, False for an augmented variant
+    failed: list[tuple[str, str]]  # (path, reason) of items that could not be read
+
+
+_SPEC: FeatureSpec | None = None
+_AUG = 0
+_SEED = 0
+
+
+def _init(spec: dict, augment: int, seed: int) -> None:
+    global _SPEC, _AUG, _SEED
+    _SPEC, _AUG, _SEED = FeatureSpec.from_dict(spec), augment, seed
+    from .classify import single_threaded_blas
+
+    single_threaded_blas()
+
+
+def _featurize(job: tuple[int, str]):
+    from .audio import load_audio
+    from .augment import variants
+
+    index, path = job
+    try:
+        audio = load_audio(path, sr=_SPEC.sr, duration=_SPEC.duration)
+        rows = [extract(audio.y, sr=audio.sr, spec=_SPEC, file_duration=audio.file_duration)]
+        for v in variants(audio.y, sr=audio.sr, n=_AUG, seed=_SEED * 100003 + index):
+            dur = audio.file_duration * len(v) / max(len(audio.y), 1) if len(audio.y) else None
+            rows.append(extract(v, sr=audio.sr, spec=_SPEC, file_duration=dur))
+        return index, rows, None
+    except DrumtagError as exc:
+        return index, None, getattr(exc, "reason", str(exc))
+
+
+def featurize(dataset: Dataset, spec: FeatureSpec, *, augment: int = 0, seed: int = 0, jobs: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Features:
+    """Feature rows for every item (plus ``augment`` variants each), on ``jobs`` processes."""
+    from .classify import default_jobs
+
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    todo = list(enumerate(i.path for i in dataset.items))
+    results: dict[int, list[np.ndarray]] = {}
+    failed = []
+    if jobs == 1:
+        _init(spec.to_dict(), augment, seed)
+        it = map(_featurize, todo)
+        pool = None
+    else:
+        import multiprocessing as mp
+
+        from .classify import pool_start_method
+
+        ctx = mp.get_context(pool_start_method())
+        pool = ctx.Pool(jobs, initializer=_init, initargs=(spec.to_dict(), augment, seed))
+        it = pool.imap_unordered(_featurize, todo, chunksize=4)
+    try:
+        for done, (index, rows, error) in enumerate(it, start=1):
+            if error is None:
+                results[index] = rows
+            else:
+                failed.append((dataset.items[index].path, error))
+            if progress:
+                progress(done, len(todo))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    X, y, g, src, orig = [], [], [], [], []
+    for index in sorted(results):
+        item = dataset.items[index]
+        for k, row in enumerate(results[index]):
+            X.append(row)
+            y.append(item.label)
+            g.append(item.group)
+            src.append(index)
+            orig.append(k == 0)
+    if not X:
+        raise UsageError("no file of the training set could be read")
+    return Features(np.vstack(X).astype(np.float32), np.asarray(y), np.asarray(g), np.asarray(src),
+                    np.asarray(orig), failed)
+
+
+def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5):
+    """Out-of-fold predictions for the original files, folds grouped by pack (StratifiedGroupKFold).
+
+    Returns (y_true, y_pred, proba, n_splits). Augmented rows train with their file's fold and are never scored.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    orig = np.flatnonzero(feats.original)
+    n_groups = len(set(feats.groups[orig]))
+    if n_groups < 2:
+        raise UsageError("grouped cross-validation needs at least two groups (packs); "
+                         "give pack folders or a group column")
+    n_splits = min(n_splits, n_groups)
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    classes = list(classes)
+    y_pred = np.empty(len(orig), dtype=object)
+    proba = np.zeros((len(orig), len(classes)))
+    for train_o, test_o in cv.split(feats.X[orig], feats.y[orig], feats.groups[orig]):
+        train_src = set(feats.source[orig[train_o]])
+        rows = np.flatnonzero(np.isin(feats.source, list(train_src)))
+        est = build_estimator(estimator, seed=seed)
+        est.fit(feats.X[rows], feats.y[rows])
+        p = est.predict_proba(feats.X[orig[test_o]])
+        cols = [list(est.classes_).index(c) if c in est.classes_ else None for c in classes]
+        full = np.zeros((len(test_o), len(classes)))
+        for j, c in enumerate(cols):
+            if c is not None:
+                full[:, j] = p[:, c]
+        proba[test_o] = full
+        y_pred[test_o] = np.asarray(classes, dtype=object)[full.argmax(axis=1)]
+    return feats.y[orig], y_pred.astype(str), proba, n_splits
+
+
+def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator: str = DEFAULT_ESTIMATOR,
+                seed: int = 0, augment: int = 0, cv_splits: int = 5, jobs: int | None = None,
+                sources: list[dict] | None = None,
+                progress: Callable[[int, int], None] | None = None) -> tuple[DrumModel, dict]:
+    """Featurize, cross-validate grouped by pack, fit on everything; returns (model, cv report)."""
+    from .metrics import report
+
+    spec = spec or FeatureSpec()
+    classes = dataset.classes
+    if len(classes) < 2:
+        raise UsageError("training needs at least two classes")
+    build_estimator(estimator, seed=seed)  # validates the name before the long part
+    feats = featurize(dataset, spec, augment=augment, seed=seed, jobs=jobs, progress=progress)
+    for path, reason in feats.failed:
+        log.warning("skipped %s: %s", path, reason)
+    y_true, y_pred, _, n_splits = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed,
+                                             n_splits=cv_splits)
+    cv = report(y_true, y_pred, classes)
+    cv.update(n_splits=n_splits, grouping=dataset.grouping, n_groups=int(len(set(feats.groups[feats.original]))),
+              method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored")
+    est = build_estimator(estimator, seed=seed)
+    est.fit(feats.X, feats.y)
+    params = {"estimator": estimator, "seed": seed, "augment": augment, "spec": repr(spec.to_dict())}
+    counts = Counter(feats.y[feats.original])
+    meta = {
+        "model_id": f"{estimator}-{content_id(feats.X, feats.y, params)}",
+        "drumtag_version": library_versions()["drumtag"],
+        "versions": library_versions(),
+        "estimator": estimator,
+        "seed": seed,
+        "augment": augment,
+        "feature_names": feature_names(spec),
+        "training": {"files": int(feats.original.sum()), "rows": int(len(feats.y)),
+                     "per_class": {c: int(counts.get(c, 0)) for c in classes},
+                     "skipped": [{"path": p, "reason": r} for p, r in feats.failed],
+                     "grouping": dataset.grouping},
+        "sources": sources or _sources(dataset, feats),
+        "cv": cv,
+    }
+    return DrumModel(estimator=est, spec=spec, classes=classes, metadata=meta), cv
+
+
+def _sources(dataset: Dataset, feats: Features) -> list[dict]:
+    """Per source (or group when there is no source column): licence and counts per class of the used files."""
+    used = set(feats.source[feats.original])
+    table: dict[str, dict] = {}
+    for idx in used:
+        item = dataset.items[idx]
+        key = item.source or item.group
+        entry = table.setdefault(key, {"source": key, "licence": item.licence or "unknown", "files": 0,
+                                       "per_class": Counter()})
+        entry["files"] += 1
+        entry["per_class"][item.label] += 1
+    return [dict(e, per_class=dict(e["per_class"])) for e in sorted(table.values(), key=lambda e: e["source"])]

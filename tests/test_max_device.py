@@ -1,0 +1,123 @@
+"""The Max for Live device (max_device/): its Node tests, its built .amxd, and its agreement with protocol.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from oscserver import protocol
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVICE = ROOT / "max_device"
+DEVICE_OSC_JS = (DEVICE / "drumtag_osc.js").read_text(encoding="utf-8")
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("max_device_build", DEVICE / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
+
+
+def _js_constant(name: str):
+    match = re.search(rf'^var {name} = ("?)([^";]*)\1;', DEVICE_OSC_JS, re.M)
+    assert match, f"drumtag_osc.js defines {name}"
+    return match.group(2) if match.group(1) else int(match.group(2))
+
+
+def test_device_javascript_under_node():
+    """Runs `node --test` on max_device/tests (fake LiveAPI and Max environment, patch checks, ES5 check)."""
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI"):
+            pytest.fail("node is not on PATH: CI must install Node.js (18 or newer) to test the Max for Live device")
+        pytest.skip("node is not on PATH: the Max for Live device's tests (max_device/tests) need Node.js 18+")
+    files = sorted(str(p.relative_to(ROOT)) for p in (DEVICE / "tests").glob("*.test.js"))
+    assert files, "max_device/tests has no *.test.js files"
+    proc = subprocess.run([node, "--test", *files], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        pytest.fail(f"node --test {' '.join(files)} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def test_built_device_reads_back_to_the_patch_and_is_up_to_date():
+    amxd = DEVICE / "drumtag.amxd"
+    patch = json.loads((DEVICE / "drumtag.maxpat").read_text(encoding="utf-8"))
+    assert build.read_amxd(str(amxd)) == patch
+    assert amxd.read_bytes() == build.build(), "drumtag.amxd is stale: run python3 max_device/build.py"
+    assert build.main(["--check"]) == 0
+
+
+def test_amxd_layout_round_trips_and_bad_files_are_named():
+    patch = json.dumps({"patcher": {"boxes": [], "lines": [], "project": {"amxdtype": 0x6D6D6D6D}}}).encode()
+    data = build.pack(patch, b"mmmm")
+    assert data[:12] == b"ampf" + struct.pack("<I", 4) + b"mmmm"
+    assert data[12:24] == b"meta" + struct.pack("<I", 4) + struct.pack("<I", 0)
+    assert data[24:32] == b"ptch" + struct.pack("<I", len(patch) + 1)
+    assert data[32:] == patch + b"\0"
+    assert build.unpack(data) == (b"mmmm", patch)
+
+    with pytest.raises(build.AmxdError, match="does not match device type"):
+        build.pack(patch, b"aaaa")
+    with pytest.raises(build.AmxdError, match="x.amxd: not an .amxd file"):
+        build.unpack(b"RIFF" + data[4:], "x.amxd")
+    with pytest.raises(build.AmxdError, match="claims"):
+        build.unpack(data[:-5], "x.amxd")
+    frozen = data[:24] + b"ptch" + struct.pack("<I", len(patch)) + patch
+    with pytest.raises(build.AmxdError, match="frozen"):
+        build.unpack(frozen, "x.amxd")
+    with pytest.raises(build.AmxdError, match="not JSON"):
+        build.pack(b"{not json")
+
+
+def test_device_defaults_match_the_server():
+    assert _js_constant("DEFAULT_HOST") == protocol.DEFAULT_HOST
+    assert _js_constant("DEFAULT_PORT") == protocol.DEFAULT_PORT
+    assert _js_constant("DEFAULT_REPLY_PORT") == protocol.DEFAULT_DEVICE_REPLY_PORT
+    assert _js_constant("MAX_DATAGRAM") == protocol.MAX_DATAGRAM
+
+
+def test_device_addresses_are_declared_and_it_handles_every_reply_its_requests_get():
+    addresses = dict(re.findall(r'^\s+(\w+): "(/drumtag/[\w/]+)"', DEVICE_OSC_JS, re.M))
+    assert addresses, "drumtag_osc.js has an ADDRESS table"
+    sent = {a for a in addresses.values() if a in protocol.REQUEST_ADDRESSES}
+    handled = {a for a in addresses.values() if a in protocol.REPLY_ADDRESSES}
+    assert sent | handled == set(addresses.values()), "every address in drumtag_osc.js is declared in protocol.py"
+    assert {f"{protocol.PREFIX}/ping", f"{protocol.PREFIX}/classify", f"{protocol.PREFIX}/classify_many",
+            f"{protocol.PREFIX}/cancel"} <= sent
+    for request in sent:
+        missing = set(protocol.BY_ADDRESS[request].replies) | {f"{protocol.PREFIX}/error"}
+        assert missing <= handled, f"{request}: drumtag_osc.js does not handle {missing - handled}"
+
+
+def test_reply_arguments_are_where_the_device_reads_them():
+    """drumtag_osc.js and drumtag.js read replies by position; this fails when protocol.py moves an argument it uses."""
+    def names(address):
+        return [a.name for a in protocol.BY_ADDRESS[address].args]
+
+    assert names("/drumtag/result")[:5] == ["request_id", "path", "label", "confidence", "color"]
+    assert [a.name for a in protocol.BY_ADDRESS["/drumtag/result"].repeated] == ["class", "probability"]
+    assert names("/drumtag/pong")[:3] == ["request_id", "version", "model_id"]
+    assert names("/drumtag/error")[:3] == ["request_id", "address", "message"]
+    assert names("/drumtag/file_error")[:3] == ["request_id", "path", "message"]
+    assert names("/drumtag/done")[4] == "cancelled"
+    assert names("/drumtag/cancel")[:3] == ["reply_port", "request_id", "target_id"]
+    for request in ("/drumtag/ping", "/drumtag/classify", "/drumtag/classify_many"):
+        assert names(request)[:2] == ["reply_port", "request_id"]
+    assert names("/drumtag/classify")[2] == "path"
+    assert [a.name for a in protocol.BY_ADDRESS["/drumtag/classify_many"].repeated] == ["path"]
+
+
+def test_dump_gives_back_the_source_patch(capsys):
+    assert build.main(["--dump", str(DEVICE / "drumtag.amxd")]) == 0
+    assert capsys.readouterr().out == (DEVICE / "drumtag.maxpat").read_text(encoding="utf-8")
