@@ -341,8 +341,8 @@ function onClipReply(record, address, args) {
     finishRequest(record);
     if (address === osc.ADDRESS.error) {
         totals.failed += 1;
-        display("status", "could not classify " + baseName(record.path) + ": " + args[2]);
-        post("drumtag: " + record.path + ": " + args[2] + "\n");
+        display("status", "could not classify " + baseName(record.path) + ": " + reason(record.path, args[2]));
+        post("drumtag: " + args[2] + "\n");
         showTotals();
         return;
     }
@@ -360,25 +360,26 @@ function onClipReply(record, address, args) {
 function onBatchReply(record, address, args) {
     record.timer.cancel();
     record.timer.schedule(record.timeoutMs);
+    var path = osc.matchPath(String(args[1]), record.paths);
     if (address === osc.ADDRESS.result) {
         var result = osc.parseResult(args);
-        var targets = batch ? batch.byPath[key(result.path)] : null;
-        if (targets && !record.resolved[key(result.path)]) {
-            record.resolved[key(result.path)] = true;
+        var targets = batch && path !== null ? batch.byPath[key(path)] : null;
+        if (targets && !record.resolved[key(path)]) {
+            record.resolved[key(path)] = true;
             batch.ok += 1;
             for (var i = 0; i < targets.length; i++) {
                 if (applyTag(targets[i], result)) {
                     batch.tagged += 1;
                 }
             }
-            display("last", names.describe(result) + "  " + baseName(result.path));
+            display("last", names.describe(result) + "  " + baseName(path));
             showProgress();
         }
     } else if (address === osc.ADDRESS.fileError) {
-        if (batch && batch.byPath[key(args[1])] && !record.resolved[key(args[1])]) {
-            record.resolved[key(args[1])] = true;
+        if (batch && path !== null && !record.resolved[key(path)]) {
+            record.resolved[key(path)] = true;
             batch.failed += 1;
-            batch.lastError = baseName(String(args[1])) + ": " + args[2];
+            batch.lastError = baseName(path) + ": " + reason(path, args[2]);
             showProgress();
         }
     } else if (address === osc.ADDRESS.done) {
@@ -490,7 +491,8 @@ function readyForJob() {
     return true;
 }
 
-// found: {items: [{id, path}], skipped: n, noun}. Files shared by several clips are classified once.
+// Starts a tag-all / tag-rack job. found: {items: [{id, path}], skipped, why}; noun: "clip" or "chain".
+// A file shared by several clips is classified once.
 function startBatch(noun, found) {
     var byPath = {};
     var paths = [];
@@ -531,7 +533,8 @@ function sendNextChunk() {
                             { paths: paths, resolved: {} });
 }
 
-function countUnresolved(record, reason) {
+// Counts the files of a classify_many request that got neither a result nor a file_error as failed.
+function countUnresolved(record, why) {
     if (!batch) {
         return;
     }
@@ -539,7 +542,7 @@ function countUnresolved(record, reason) {
         if (!record.resolved[key(record.paths[i])]) {
             record.resolved[key(record.paths[i])] = true;
             batch.failed += 1;
-            batch.lastError = baseName(record.paths[i]) + ": " + reason;
+            batch.lastError = baseName(record.paths[i]) + ": " + why;
         }
     }
 }
@@ -665,6 +668,12 @@ function toInt(value) {
 // Keys for maps by file path that cannot collide with Object.prototype names.
 function key(path) {
     return "p:" + path;
+}
+
+// The server's message without the path it starts with (the status line names the file already).
+function reason(path, message) {
+    message = String(message);
+    return message.indexOf(path + ": ") === 0 ? message.substring(path.length + 2) : message;
 }
 
 function baseName(path) {

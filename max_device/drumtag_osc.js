@@ -8,6 +8,8 @@ var DEFAULT_HOST = "127.0.0.1";
 var DEFAULT_PORT = 9010;
 var DEFAULT_REPLY_PORT = 9011;
 var MAX_DATAGRAM = 1400;
+// The server cuts the middle out of a string that would not fit a datagram and puts this mark there.
+var CUT_MARK = "[\u2026]";
 
 var ADDRESS = {
     ping: "/drumtag/ping",
@@ -39,6 +41,28 @@ function expects(kind, address) {
 function parseResult(args) {
     return { path: String(args[1]), label: String(args[2]), confidence: Number(args[3]),
              color: Math.round(Number(args[4])) };
+}
+
+// The path, among those asked for, that a reply names: the same string or, when the server cut the reply's path
+// to fit a datagram, the one that starts and ends like it. null if none.
+function matchPath(replyPath, paths) {
+    if (paths.indexOf(replyPath) >= 0) {
+        return replyPath;
+    }
+    var at = replyPath.indexOf(CUT_MARK);
+    if (at < 0) {
+        return null;
+    }
+    var head = replyPath.substring(0, at);
+    var tail = replyPath.substring(at + CUT_MARK.length);
+    for (var i = 0; i < paths.length; i++) {
+        var path = paths[i];
+        if (path.length >= head.length + tail.length && path.substring(0, head.length) === head &&
+                path.substring(path.length - tail.length) === tail) {
+            return path;
+        }
+    }
+    return null;
 }
 
 // Splits paths into classify_many requests that each fit in one datagram of MAX_DATAGRAM bytes.
@@ -94,8 +118,10 @@ exports.DEFAULT_HOST = DEFAULT_HOST;
 exports.DEFAULT_PORT = DEFAULT_PORT;
 exports.DEFAULT_REPLY_PORT = DEFAULT_REPLY_PORT;
 exports.MAX_DATAGRAM = MAX_DATAGRAM;
+exports.CUT_MARK = CUT_MARK;
 exports.ADDRESS = ADDRESS;
 exports.expects = expects;
 exports.parseResult = parseResult;
+exports.matchPath = matchPath;
 exports.chunkPaths = chunkPaths;
 exports.requestSize = requestSize;

@@ -1,7 +1,7 @@
 """The work behind each OSC request: pure functions from a request and a context to reply messages (no sockets).
 
 A handler is a generator: ``handler(ctx, req)`` yields :class:`Reply` tuples, the last of which is terminal
-(``protocol.BY_ADDRESS[address].terminal``). The server sends each as it is yielded, so a multi-file request
+(``protocol.is_terminal(request, reply)``). The server sends each as it is yielded, so a multi-file request
 streams its results. Handlers raise ``DrumtagError`` (or ``AudioError``) for bad input; the server turns any
 exception into one ``/drumtag/error`` reply.
 """
@@ -102,6 +102,8 @@ class Context:
     catalog_path: str | None = None
     jobs: Jobs = field(default_factory=Jobs)
     progress_interval: float = 0.5
+    #: classify_many predicts this many files at once: 1 streams each result, more is faster for big folders
+    batch: int = 4
     classify_file: Callable | None = None
     classify_many: Callable | None = None
     iter_audio_files: Callable | None = None
@@ -247,7 +249,7 @@ def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
     progress = _Progress(rid, ctx.progress_interval)
     if files and not req.cancel.is_set():
         yield Reply(f"{P}/progress", (rid, failed, total))
-        for prediction in ctx.classify_many(list(files), ctx.model, cancel=req.cancel):
+        for prediction in ctx.classify_many(list(files), ctx.model, cancel=req.cancel, batch=ctx.batch):
             shown = files.get(prediction.path, prediction.path)
             if prediction.error:
                 failed += 1

@@ -12,13 +12,13 @@ import hashlib
 import io
 import logging
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .atomicfile import atomic_write
 from .errors import ModelError
 from .features import FEATURE_VERSION, FeatureSpec
 
@@ -70,19 +70,9 @@ class DrumModel:
         payload = {"format": FORMAT, "metadata": dict(self.metadata, spec=self.spec.to_dict(),
                                                       classes=list(self.classes)),
                    "estimator": buf.getvalue()}
-        folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".drumtag-model-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                joblib.dump(payload, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with atomic_write(path, "wb") as f:
+            joblib.dump(payload, f)
         self.path = path
         return path
 

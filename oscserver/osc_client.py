@@ -133,6 +133,5 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
                 continue
             deadline = time.monotonic() + timeout
             yield msg.address, params
-            spec = protocol.BY_ADDRESS.get(msg.address)
-            if spec is None or spec.terminal:
+            if msg.address not in protocol.REPLY_ADDRESSES or protocol.is_terminal(address, msg.address):
                 return

@@ -42,7 +42,7 @@ class Message:
     repeated: tuple[Arg, ...] = ()
     #: addresses of the replies a request can produce (requests only)
     replies: tuple[str, ...] = ()
-    #: for replies: ends the request (no more replies with that request_id follow)
+    #: for replies: always ends its request (no more replies with that request_id follow); see is_terminal()
     terminal: bool = False
 
     @property
@@ -88,8 +88,9 @@ REPLIES: tuple[Message, ...] = (
     Message(f"{PREFIX}/result",
             (_ID, Arg("path", "s", "as given"), Arg("label", "s"), Arg("confidence", "f"),
              Arg("color", "i", "0xRRGGBB of the label")),
-            "One file's class, confidence and colour, then the probability of every class of the model.",
-            repeated=(Arg("class", "s"), Arg("probability", "f")), terminal=True),
+            "One file's class, confidence and colour, then the probability of every class of the model. "
+            "Ends a classify request; classify_many sends one per file.",
+            repeated=(Arg("class", "s"), Arg("probability", "f"))),
     Message(f"{PREFIX}/file_error", (_ID, Arg("path", "s"), Arg("message", "s")),
             "One file of a multi-file request could not be classified; the request goes on."),
     Message(f"{PREFIX}/progress", (_ID, Arg("done", "i"), Arg("total", "i")),
@@ -116,6 +117,16 @@ REPLIES: tuple[Message, ...] = (
 BY_ADDRESS: dict[str, Message] = {m.address: m for m in REQUESTS + REPLIES}
 REQUEST_ADDRESSES: frozenset[str] = frozenset(m.address for m in REQUESTS)
 REPLY_ADDRESSES: frozenset[str] = frozenset(m.address for m in REPLIES)
+
+
+def is_terminal(request: str, reply: str) -> bool:
+    """Whether ``reply`` ends ``request``: error always; done for multi-reply requests; else the single reply."""
+    if reply == f"{PREFIX}/error":
+        return True
+    replies = BY_ADDRESS[request].replies
+    if f"{PREFIX}/done" in replies:
+        return reply == f"{PREFIX}/done"
+    return reply in replies
 
 
 def markdown_table() -> str:

@@ -286,7 +286,7 @@ class Server:
                 raise DrumtagError("the server is stopping")
             for reply in HANDLERS[req.address](self.ctx, req):
                 self.send(reply, dest)
-                if protocol.BY_ADDRESS[reply.address].terminal:
+                if protocol.is_terminal(req.address, reply.address):
                     terminal = True
                     break
         except DrumtagError as exc:

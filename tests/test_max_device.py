@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import struct
 import subprocess
 from pathlib import Path
@@ -85,6 +86,7 @@ def test_device_defaults_match_the_server():
     assert _js_constant("DEFAULT_PORT") == protocol.DEFAULT_PORT
     assert _js_constant("DEFAULT_REPLY_PORT") == protocol.DEFAULT_DEVICE_REPLY_PORT
     assert _js_constant("MAX_DATAGRAM") == protocol.MAX_DATAGRAM
+    assert json.loads(f'"{_js_constant("CUT_MARK")}"') == protocol.CUT_MARK
 
 
 def test_device_addresses_are_declared_and_it_handles_every_reply_its_requests_get():
@@ -121,3 +123,63 @@ def test_reply_arguments_are_where_the_device_reads_them():
 def test_dump_gives_back_the_source_patch(capsys):
     assert build.main(["--dump", str(DEVICE / "drumtag.amxd")]) == 0
     assert capsys.readouterr().out == (DEVICE / "drumtag.maxpat").read_text(encoding="utf-8")
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_device_against_the_real_server_over_udp(synth_model, tmp_path):
+    """The device's JavaScript (under Node, fake Live) and the real server, over UDP on 127.0.0.1.
+
+    Selection, a missing file, tag all (session + arrangement, a file used twice, a MIDI clip) and tag rack; then
+    restore names. Colours must be the server's colour of the label each name shows.
+    """
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI"):
+            pytest.fail("node is not on PATH: CI must install Node.js (18 or newer) to test the Max for Live device")
+        pytest.skip("node is not on PATH: the Max for Live device's loopback test needs Node.js 18+")
+    import synth
+    from oscserver.classes import DEFAULT_COLORS
+    from oscserver.handlers import Context
+    from oscserver.server import Server
+
+    files = {}
+    for label in ("kick", "snare", "hat"):
+        files[label] = str(tmp_path / f"{label} one shot.wav")
+        synth.write(files[label], synth.varied(label, 0))
+    files["missing"] = str(tmp_path / "deleted kick.wav")
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(files), encoding="utf-8")
+
+    colors = dict(DEFAULT_COLORS)
+    with Server(Context(model=synth_model, colors=colors), host="127.0.0.1", port=0) as server:
+        server.start()
+        proc = subprocess.run([node, str(DEVICE / "tests" / "loopback.js"), str(server.address[1]),
+                               str(_free_udp_port()), str(scenario)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"loopback.js failed:\n{proc.stdout}\n{proc.stderr}"
+    report = json.loads(proc.stdout)
+    tagged, restored, statuses = report["tagged"], report["restored"], report["statuses"]
+
+    assert statuses[0].startswith("connected to drumtag "), statuses
+    assert re.fullmatch(r"could not classify deleted kick\.wav: [^/]+", statuses[2]), statuses
+    assert statuses[3].startswith("done: tagged 4 clips (3 files), 1 failed (last: deleted kick.wav: "), statuses
+    assert "1 skipped" in statuses[3], statuses
+    assert statuses[4] == "done: tagged 2 chains (2 files)", statuses
+    assert report["errors"] == [] and len(report["posts"]) == 1, report
+
+    originals = {"kick": "Kick Take", "snare": "Snare", "hat": "Hat Loop", "kickAgain": "Kick Copy",
+                 "chainKick": "Pad Kick", "chainHat": "Pad Hat"}
+    for key, original in originals.items():
+        match = re.fullmatch(r"(\w+) (\d{1,3})% \| (.*)", tagged[key]["name"])
+        assert match and match.group(3) == original, tagged[key]
+        assert match.group(1) in synth_model.classes
+        assert tagged[key]["color"] == colors[match.group(1)], tagged[key]
+        assert restored[key] == original
+    assert tagged["kickAgain"]["name"] == tagged["kick"]["name"].replace("Kick Take", "Kick Copy")
+    assert tagged["missing"] == {"name": "Gone", "color": 0, "sets": 0}
+    assert tagged["midi"] == {"name": "Beat", "color": 0, "sets": 0}

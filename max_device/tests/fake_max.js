@@ -316,14 +316,20 @@ function makeRequire() {
 }
 
 // Loads drumtag.js into a fresh context; returns helpers to send it messages and read what it did.
-function loadDevice(live) {
+// onOutlet(args), if given, sees every outlet call as it happens (the loopback test sends requests with it).
+function loadDevice(live, { onOutlet } = {}) {
   const clock = new FakeClock();
   const outlets = [];
   const posts = [];
   const sandbox = {
     LiveAPI: makeLiveAPI(live),
     Task: clock.makeTask(),
-    outlet: (...args) => outlets.push(args),
+    outlet: (...args) => {
+      outlets.push(args);
+      if (onOutlet) {
+        onOutlet(args);
+      }
+    },
     post: (...args) => posts.push(args.join(" ")),
     inlet: 0,
     messagename: "",

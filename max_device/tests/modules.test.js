@@ -65,3 +65,14 @@ test("tagged names carry the original name back, for any original", () => {
     assert.equal(names.originalName(tagged), original, tagged);
   }
 });
+
+test("matchPath finds the asked-for path behind a reply path the server cut to fit a datagram", () => {
+  const asked = ["/a/kick.wav", "/Samples/" + "long folder/".repeat(150) + "snare é.wav", "/b/hat.wav"];
+  assert.equal(osc.matchPath("/a/kick.wav", asked), "/a/kick.wav");
+  const long = asked[1];
+  const cut = long.slice(0, 300) + osc.CUT_MARK + long.slice(long.length - 700);
+  assert.equal(osc.matchPath(cut, asked), long);
+  assert.equal(osc.matchPath("/c/other.wav", asked), null);
+  assert.equal(osc.matchPath("/x" + osc.CUT_MARK + "hat.wav", asked), null);
+  assert.equal(osc.CUT_MARK, "[\u2026]");
+});

@@ -52,8 +52,9 @@ def write_csv(catalog, out, *, features: bool) -> int:
     for e in catalog.entries(features=features):
         d = e.to_dict()
         row = [d[k] for k in _CSV_HEAD] + [e.probabilities.get(c) for c in classes] + [d[k] for k in _CSV_TAIL]
-        if features and e.features is not None:
-            row += [float(v) for v in e.features]
+        if features:
+            values = [] if e.features is None else [float(v) for v in e.features]
+            row += values + [None] * (dim - len(values))
         writer.writerow(["" if v is None else v for v in row])
         n += 1
     return n

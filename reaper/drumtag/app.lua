@@ -12,21 +12,19 @@ local app = {}
 
 app.TITLE = "drumtag"
 
---- What to say when the server cannot be reached, per transport.
-function app.messages(transport_kind, s)
-  local start = string.format("Start the server in a terminal:\n\n    drumtag serve\n\n"
-    .. "(drumtag - Settings has the host and port the script uses: now %s:%d.)", s.host, s.port)
-  local install = "drumtag cannot talk to its server from REAPER. Install one of:\n\n"
-    .. "  - Mavriq Lua Sockets (ReaPack: Extensions > ReaPack > Import repositories, add the Mavriq ReaScript "
-    .. "Repository, then install \"Mavriq Lua Sockets\"), or\n"
-    .. "  - the drumtag command (pip install drumtag). If REAPER does not find it, put its full path in "
-    .. "drumtag - Settings (now: " .. s.command .. ").\n\n"
-    .. "Then start the server in a terminal with: drumtag serve"
-  if transport_kind == "osc" then
-    return { unreachable = string.format("drumtag serve does not answer on %s:%d.\n\n", s.host, s.port) .. start }
-  end
-  return { unreachable = string.format("drumtag serve does not answer on %s:%d.\n\n", s.host, s.port) .. start,
-           not_found = install }
+--- What to say when the server cannot be reached (`unreachable`) or the fallback command is missing (`not_found`).
+function app.messages(s)
+  return {
+    unreachable = string.format("drumtag serve does not answer on %s:%d.\n\n"
+      .. "Start the server in a terminal:\n\n    drumtag serve\n\n"
+      .. "(The host and port the script uses are in drumtag - Settings.)", s.host, s.port),
+    not_found = "drumtag cannot talk to its server from REAPER. Install one of:\n\n"
+      .. "  - Mavriq Lua Sockets (ReaPack: Extensions > ReaPack > Import repositories, add the Mavriq ReaScript "
+      .. "Repository, then install mavriq-lua-sockets), or\n"
+      .. "  - the drumtag command (pip install drumtag). If REAPER does not find it, put its full path in "
+      .. "drumtag - Settings (now: " .. s.command .. ").\n\n"
+      .. "Then start the server in a terminal with: drumtag serve",
+  }
 end
 
 --- The transport to use: OSC over UDP if a socket library loads, else `drumtag send` through ExecProcess.
@@ -43,7 +41,7 @@ function app.choose_transport(reaper, s)
   if reaper.ExecProcess then
     return exec.new(reaper, s), "exec"
   end
-  return nil, app.messages("exec", s).not_found .. "\n\n(" .. tostring(why) .. ")"
+  return nil, app.messages(s).not_found .. "\n\n(" .. tostring(why) .. ")"
 end
 
 --- Classify the selected items (or the items on the selected tracks); `opts.route` also moves them to a track
@@ -70,7 +68,7 @@ function app.classify(reaper, opts)
   end
   local run = job.new({ reaper = reaper, transport = transport, targets = targets, skipped = skipped,
                         scope = scope, settings = s, route = opts.route and true or false,
-                        messages = app.messages(kind, s), on_done = opts.on_done })
+                        messages = app.messages(s), on_done = opts.on_done })
   if reaper.atexit then
     reaper.atexit(function() run:abort() end)
   end

@@ -34,7 +34,7 @@ end
 --- The argument list of `drumtag send` for a request.
 function exec.arguments(command, settings, request)
   local args = { command, "send", "--json", "--host", settings.host, "--port", tostring(settings.port),
-                 "--timeout", tostring(settings.timeout) }
+                 "--timeout", tostring(request.timeout or settings.timeout) }
   if request.op == "ping" then
     args[#args + 1] = "ping"
   elseif request.op == "classify" then
@@ -102,7 +102,7 @@ function exec.parse_output(code, out, request, settings)
   local failure = { kind = "error", id = request.id, address = request.op }
   if code == exec.EXIT_TIMEOUT then
     failure.message = string.format("no reply within %s s (drumtag send timed out; is `drumtag serve` running "
-      .. "on %s:%s?)", tostring(settings.timeout), settings.host, tostring(settings.port))
+      .. "on %s:%s?)", tostring(request.timeout or settings.timeout), settings.host, tostring(settings.port))
     failure.unreachable = true
   elseif code == exec.EXIT_NOT_FOUND or (last and last:match("not found")) then
     failure.message = "the drumtag command was not found (" .. (last or "exit code 127") .. ")"
@@ -141,7 +141,7 @@ function Transport:poll()
     return {}
   end
   local args = exec.arguments(self.command, self.settings, request)
-  local wait_ms = math.floor((self.settings.timeout + 10) * 1000)
+  local wait_ms = math.floor(((request.timeout or self.settings.timeout) + 10) * 1000)
   local result
   if self.windows then
     local line, err = exec.win_command_line(args)

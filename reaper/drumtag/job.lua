@@ -41,6 +41,7 @@ end
 
 function Job:send(request, timeout)
   request.id = self.next_id
+  request.timeout = timeout
   self.next_id = self.next_id + 1
   local ok, err = self.transport:send(request)
   if not ok then

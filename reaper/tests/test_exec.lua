@@ -61,7 +61,7 @@ return {
       return '0\n{"reply": "/drumtag/pong", "request_id": 55, "version": "0.1.0", "model_id": "m1"}\n'
     end })
     local t = exec.new(r, SETTINGS)
-    t:send({ op = "ping", id = 3 })
+    t:send({ op = "ping", id = 3, timeout = 2 })
     local replies = t:poll()
     check.eq(#replies, 1, "replies")
     check.eq(replies[1].kind, "pong", "kind")
@@ -69,7 +69,8 @@ return {
     check.eq(replies[1].model_id, "m1", "model")
     check.contains(seen.script, "exec 'drumtag' 'send' '--json'", "script")
     check.contains(seen.script, "2>&1", "stderr kept")
-    check.eq(seen.timeout, 17000, "ExecProcess waits the timeout plus 10 s")
+    check.contains(seen.script, "'--timeout' '2'", "the request's own timeout (the ping's is short)")
+    check.eq(seen.timeout, 12000, "ExecProcess waits the timeout plus 10 s")
     check.eq(io.open(seen.path), nil, "temporary script removed")
     check.eq(#t:poll(), 0, "nothing queued")
   end },

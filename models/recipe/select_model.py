@@ -1,0 +1,56 @@
+"""Choose the estimator and augmentation for the bundled model by cross-validation grouped by pack.
+
+usage: python models/recipe/select_model.py CORPUS.csv [--augment 0 2 4] [--estimators extratrees hgb ...]
+
+Prints one row per candidate (macro-F1, accuracy, worst per-class recall) and writes the table as JSON next to the
+model card (models/selection.json). Features are extracted once per augmentation level and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from oscserver.dataset import load_dataset
+from oscserver.features import FeatureSpec
+from oscserver.metrics import report
+from oscserver.training import ESTIMATORS, featurize, grouped_cv
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus")
+    ap.add_argument("--augment", type=int, nargs="+", default=[0, 2, 4])
+    ap.add_argument("--estimators", nargs="+", default=list(ESTIMATORS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "selection.json"))
+    args = ap.parse_args(argv)
+    ds = load_dataset(args.corpus)
+    spec = FeatureSpec()
+    rows = []
+    print(f"{'estimator':<13} {'augment':>7} {'macro-F1':>8} {'accuracy':>8} {'min recall':>10}  seconds", flush=True)
+    for aug in args.augment:
+        t = time.time()
+        feats = featurize(ds, spec, augment=aug, seed=args.seed)
+        print(f"# features with augment={aug}: {len(feats.y)} rows in {time.time() - t:.1f} s", file=sys.stderr)
+        for name in args.estimators:
+            t = time.time()
+            y_true, y_pred, _, n_splits = grouped_cv(feats, estimator=name, classes=ds.classes, seed=args.seed)
+            rep = report(y_true, y_pred, ds.classes)
+            worst = min(rep["per_class"].values(), key=lambda c: c["recall"])["recall"]
+            row = {"estimator": name, "augment": aug, "macro_f1": rep["macro_f1"], "accuracy": rep["accuracy"],
+                   "min_recall": worst, "recall": {c: v["recall"] for c, v in rep["per_class"].items()},
+                   "n_splits": n_splits, "seconds": round(time.time() - t, 1)}
+            rows.append(row)
+            print(f"{name:<13} {aug:>7} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {worst:10.3f}  "
+                  f"{row['seconds']:.0f}  {row['recall']}", flush=True)
+    with open(args.out, "w") as f:
+        json.dump({"corpus_files": len(ds.items), "grouping": ds.grouping, "candidates": rows}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

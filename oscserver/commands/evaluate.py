@@ -1,0 +1,75 @@
+"""drumtag evaluate: score a model on labelled files (a folder of class subfolders or a CSV)."""
+
+from __future__ import annotations
+
+NAME = "evaluate"
+ORDER = 40
+HELP = "score a model on labelled files: accuracy, macro-F1, per-class precision/recall, confusion matrix"
+DESCRIPTION = """Score a model on labelled files it was not trained on.
+
+FOLDER-or-CSV: a folder with one subfolder per class (kick/, snare/, ...) or a CSV with columns path,label.
+Prints accuracy, macro-F1, per-class precision and recall and the confusion matrix, and draws the matrix to a PNG."""
+
+
+def add_arguments(p) -> None:
+    p.add_argument("dataset", metavar="FOLDER-or-CSV")
+    p.add_argument("--model", metavar="FILE", help="model file (default: the bundled model)")
+    p.add_argument("--png", default="drumtag-confusion.png", metavar="FILE",
+                   help="where to draw the confusion matrix (default: %(default)s; '' for none)")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--errors", action="store_true", help="list every misclassified file")
+    p.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: every core)")
+
+
+def run(args) -> int:
+    import json
+    import sys
+
+    from ..atomicfile import atomic_write
+    from ..classify import classify_many
+    from ..dataset import load_dataset
+    from ..errors import UsageError
+    from ..metrics import format_report, report, write_confusion_png
+    from ..model import load_model
+    from ..progress import Progress
+
+    model = load_model(args.model)
+    ds = load_dataset(args.dataset, group_level=0)
+    unknown = sorted({i.label for i in ds.items} - set(model.classes))
+    if unknown:
+        raise UsageError(f"{args.dataset}: labels {', '.join(unknown)} are not classes of the model "
+                         f"({', '.join(model.classes)})")
+    truth = {i.path: i.label for i in ds.items}
+    y_true, y_pred, wrong, failed = [], [], [], []
+    with Progress(len(truth), label="evaluate") as bar:
+        for pred in classify_many(list(truth), model, jobs=args.jobs):
+            bar.update()
+            if pred.error:
+                failed.append((pred.path, pred.error))
+                continue
+            y_true.append(truth[pred.path])
+            y_pred.append(pred.label)
+            if pred.label != truth[pred.path]:
+                wrong.append((pred.path, truth[pred.path], pred.label, pred.confidence))
+    if not y_true:
+        raise UsageError(f"{args.dataset}: none of its {len(truth)} files could be classified")
+    rep = report(y_true, y_pred, model.classes)
+    rep["model_id"] = model.model_id
+    rep["failed"] = [{"path": p, "reason": r} for p, r in failed]
+    print(f"model {model.model_id} on {args.dataset}")
+    print(format_report(rep))
+    if args.errors and wrong:
+        print("\nmisclassified (true -> predicted, confidence):")
+        for path, t, p, c in sorted(wrong):
+            print(f"  {t} -> {p} ({c:.2f})  {path}")
+    if failed:
+        print(f"\n{len(failed)} files could not be classified:", file=sys.stderr)
+        for p, r in failed[:20]:
+            print(f"  {p}: {r}", file=sys.stderr)
+    if args.png:
+        write_confusion_png(rep, args.png, title=f"drumtag {model.model_id}")
+        print(f"\nconfusion matrix drawn to {args.png}")
+    if args.json:
+        with atomic_write(args.json) as f:
+            json.dump(rep, f, indent=1)
+    return 1 if failed else 0

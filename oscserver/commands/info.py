@@ -1,0 +1,51 @@
+"""drumtag info: which model is loaded, and its card (data, licences, grouped cross-validation)."""
+
+from __future__ import annotations
+
+NAME = "info"
+ORDER = 60
+HELP = "show the model in use and its card"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", metavar="FILE", help="model file (default: the bundled model)")
+    p.add_argument("--json", action="store_true", help="the model's metadata as JSON")
+
+
+def card(model) -> str:
+    from .. import __version__
+    from ..metrics import format_report
+
+    m = model.metadata
+    tr = m.get("training", {})
+    lines = [f"drumtag {__version__}", f"model     {model.model_id}", f"file      {model.path}",
+             f"estimator {m.get('estimator')}, seed {m.get('seed')}, augmentation {m.get('augment')} per file",
+             f"features  version {model.feature_version}, {len(m.get('feature_names', []))} features, "
+             f"sample rate {model.spec.sr} Hz, window {model.spec.duration} s",
+             f"classes   {', '.join(model.classes)}",
+             "made with " + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items()),
+             "", f"trained on {tr.get('files')} files ({tr.get('rows')} rows with augmentation): "
+             + ", ".join(f"{c} {n}" for c, n in tr.get("per_class", {}).items())]
+    sources = m.get("sources", [])
+    if sources:
+        lines += ["", f"{'source':<40} {'licence':<28} files"]
+        for s in sources:
+            lines.append(f"{s['source'][:40]:<40} {s['licence'][:28]:<28} {s['files']:5d}")
+    cv = m.get("cv")
+    if cv:
+        lines += ["", f"grouped cross-validation: {cv.get('n_splits')} folds over {cv.get('n_groups')} groups "
+                      f"({cv.get('grouping')})", format_report(cv)]
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    import json
+
+    from ..model import load_model
+
+    model = load_model(args.model)
+    if args.json:
+        print(json.dumps(dict(model.metadata, path=model.path), indent=1, default=str))
+    else:
+        print(card(model))
+    return 0

@@ -1,0 +1,226 @@
+"""The SQLite catalog (rows, batching, refusing what is not a catalog) and `drumtag export`."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sqlite3
+
+import numpy as np
+import pytest
+
+from oscserver.atomicfile import atomic_copy, atomic_write
+from oscserver.catalog import Catalog, CatalogError, default_catalog_path, file_hash
+from oscserver.cli import main
+
+PROBS = {"kick": 0.7, "snare": 0.1, "hat": 0.1, "percussion": 0.05, "other": 0.05}
+
+
+def put_row(c: Catalog, path: str, *, label="kick", error=None, features=(1.5, -2.0, 3.25), model_id="m1"):
+    c.put(path=path, size=123, mtime_ns=456, hash="abc", model_id=model_id, label=None if error else label,
+          confidence=None if error else 0.7, probabilities=None if error else PROBS,
+          features=None if error else np.array(features), error=error)
+
+
+def test_rows_round_trip_with_unicode_paths_and_float32_features(tmp_path):
+    path = str(tmp_path / "ünï cödé" / "スネア 🥁.wav")
+    with Catalog(tmp_path / "c.sqlite") as c:
+        put_row(c, path)
+        put_row(c, str(tmp_path / "bad.wav"), error="not audio")
+    with Catalog(tmp_path / "c.sqlite", create=False) as c:
+        e = c.get(path, features=True)
+        assert (e.path, e.size, e.mtime_ns, e.hash, e.model_id, e.label, e.confidence) == \
+               (path, 123, 456, "abc", "m1", "kick", 0.7)
+        assert e.probabilities == PROBS and list(e.probabilities) == list(PROBS)  # class order kept
+        assert e.features.dtype == np.float32 and e.features.tolist() == [1.5, -2.0, 3.25]
+        assert c.get(path).features is None  # features only when asked for
+        bad = c.get(tmp_path / "bad.wav")
+        assert (bad.label, bad.error, bad.probabilities) == (None, "not audio", {})
+        assert c.count() == 2 and c.count(model_id="m1") == 2 and c.model_ids() == ["m1"]
+        assert [e.path for e in c.entries()] == sorted([path, str(tmp_path / "bad.wav")])
+
+
+def test_paths_are_keyed_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with Catalog("c.sqlite") as c:
+        put_row(c, "rel.wav")
+        assert c.get(str(tmp_path / "rel.wav")).path == str(tmp_path / "rel.wav")
+        assert c.get("rel.wav") is not None
+
+
+def test_matches_compares_size_and_mtime(tmp_path):
+    f = tmp_path / "a.wav"
+    f.write_bytes(b"x" * 10)
+    st = os.stat(f)
+    with Catalog(tmp_path / "c.sqlite") as c:
+        c.put(path=str(f), size=st.st_size, mtime_ns=st.st_mtime_ns, hash=file_hash(f), model_id="m")
+        assert c.get(f).matches(os.stat(f))
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+        assert not c.get(f).matches(os.stat(f))
+
+
+def test_rows_are_committed_in_batches_and_on_close(tmp_path):
+    path = str(tmp_path / "c.sqlite")
+    c = Catalog(path, commit_every=3, commit_seconds=3600)
+    other = sqlite3.connect(path)
+    count = lambda: other.execute("SELECT COUNT(*) FROM files").fetchone()[0]  # noqa: E731
+    for i in range(2):
+        put_row(c, f"/x/{i}.wav")
+        c.maybe_commit()
+    assert count() == 0  # pending
+    put_row(c, "/x/2.wav")
+    c.maybe_commit()
+    assert count() == 3
+    put_row(c, "/x/3.wav")
+    c.close()
+    assert count() == 4
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_find_by_hash_only_returns_classified_rows_of_the_same_model(tmp_path):
+    with Catalog(tmp_path / "c.sqlite") as c:
+        put_row(c, "/a.wav", model_id="m1")
+        put_row(c, "/b.wav", model_id="m2", error="bad")
+        assert c.find_by_hash("abc", "m1").path == "/a.wav"
+        assert c.find_by_hash("abc", "m2") is None and c.find_by_hash("nope", "m1") is None
+
+
+def test_feature_batches_stream_every_classified_row(tmp_path):
+    with Catalog(tmp_path / "c.sqlite") as c:
+        for i in range(10):
+            put_row(c, f"/f{i:02d}.wav", features=(i, 2 * i))
+        put_row(c, "/err.wav", error="bad")
+        put_row(c, "/other-model.wav", model_id="m2")
+        batches = list(c.feature_batches("m1", batch=4))
+    assert [len(p) for p, _, _ in batches] == [4, 4, 2]
+    X = np.vstack([x for _, _, x in batches])
+    assert X.dtype == np.float64 and X[:, 1].tolist() == [2.0 * i for i in range(10)]
+
+
+def test_missing_catalog_is_refused_for_readers(tmp_path):
+    with pytest.raises(CatalogError, match="drumtag tag"):
+        Catalog(tmp_path / "none.sqlite", create=False)
+    assert not os.path.exists(tmp_path / "none.sqlite")
+
+
+def test_not_a_catalog_is_refused(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(CatalogError, match="junk.sqlite"):
+        Catalog(junk)
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE songs (x)")
+    db.commit()
+    db.close()
+    with pytest.raises(CatalogError, match="not a drumtag catalog"):
+        Catalog(other)
+
+
+def test_newer_catalog_schema_is_refused(tmp_path):
+    path = tmp_path / "c.sqlite"
+    Catalog(path).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=99")
+    db.commit()
+    db.close()
+    with pytest.raises(CatalogError, match="newer drumtag"):
+        Catalog(path)
+
+
+def test_default_catalog_path_is_in_the_user_data_folder(monkeypatch, tmp_path):
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda app, appauthor=None, **kw: str(tmp_path / app))
+    assert default_catalog_path() == str(tmp_path / "drumtag" / "catalog.sqlite")
+
+
+def test_file_hash_is_blake2b_128(tmp_path):
+    data = os.urandom(3 * (1 << 20) + 17)  # crosses read chunks
+    (tmp_path / "f").write_bytes(data)
+    assert file_hash(tmp_path / "f") == hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# -- atomic writes -------------------------------------------------------------------------------------------------
+
+def test_atomic_write_replaces_only_on_success(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    with pytest.raises(RuntimeError):
+        with atomic_write(target) as f:
+            f.write("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.txt"]
+    with atomic_write(target) as f:
+        f.write("new")
+    assert target.read_text() == "new" and os.stat(target).st_mode & 0o777 == 0o640
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_copy_keeps_content_and_times(tmp_path):
+    src = tmp_path / "a.bin"
+    src.write_bytes(b"abc" * 1000)
+    os.utime(src, ns=(10**18, 10**18))
+    atomic_copy(src, tmp_path / "b.bin")
+    assert (tmp_path / "b.bin").read_bytes() == src.read_bytes()
+    assert os.stat(tmp_path / "b.bin").st_mtime_ns == 10**18
+    assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.bin"]
+
+
+# -- drumtag export ----------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def catalog(tmp_path):
+    path = str(tmp_path / "c.sqlite")
+    with Catalog(path) as c:
+        put_row(c, "/lib/ß kick.wav")
+        put_row(c, "/lib/bad.wav", error="not audio")
+    return path
+
+
+def test_export_csv_has_a_column_per_class(catalog, capsys):
+    assert main(["export", "--catalog", catalog]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["path"] for r in rows] == ["/lib/bad.wav", "/lib/ß kick.wav"]
+    kick = rows[1]
+    assert kick["label"] == "kick" and float(kick["p_kick"]) == 0.7 and float(kick["p_other"]) == 0.05
+    assert kick["hash"] == "abc" and kick["model_id"] == "m1" and kick["error"] == ""
+    assert rows[0]["error"] == "not audio" and rows[0]["label"] == ""
+    assert list(rows[0])[:8] == ["path", "label", "confidence", "p_kick", "p_snare", "p_hat", "p_percussion",
+                                 "p_other"]
+
+
+def test_export_json_to_a_file_atomically(catalog, tmp_path, capsys):
+    out = tmp_path / "export.json"
+    out.write_text("previous export")
+    assert main(["export", "--catalog", catalog, "-o", str(out), "--features"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [d["path"] for d in data] == ["/lib/bad.wav", "/lib/ß kick.wav"]
+    assert data[1]["probabilities"] == PROBS and data[1]["features"] == [1.5, -2.0, 3.25]
+    assert data[0]["features"] is None and data[0]["error"] == "not audio"
+    assert "2 files" in capsys.readouterr().err
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_export_csv_features_adds_columns(catalog, capsys):
+    assert main(["export", "--catalog", catalog, "--features", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert (rows[1]["f0"], rows[1]["f2"]) == ("1.5", "3.25") and rows[0]["f0"] == ""
+
+
+def test_export_empty_catalog_is_valid_json(tmp_path, capsys):
+    Catalog(tmp_path / "c.sqlite").close()
+    assert main(["export", "--catalog", str(tmp_path / "c.sqlite"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_export_errors_name_the_problem(tmp_path, catalog, capsys):
+    assert main(["export", "--catalog", str(tmp_path / "none.sqlite")]) == 2
+    assert "none.sqlite" in capsys.readouterr().err
+    assert main(["export", "--catalog", catalog, "-o", str(tmp_path / "no" / "dir" / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "x.csv" in err and "cannot write" in err

@@ -1,0 +1,422 @@
+"""tag_paths and `drumtag tag`: incremental runs, model changes, interruptions, crashes, errors, read-only folders,
+unicode paths; and the progress bar the command draws."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import synth
+from oscserver import tagging
+from oscserver.catalog import Catalog, file_hash
+from oscserver.cli import main
+from oscserver.errors import AudioError
+from oscserver.model import DrumModel
+from oscserver.progress import Progress, format_duration
+from oscserver.tagging import tag_paths
+
+UNICODE_NAMES = ["kick é.wav", "スネア.wav", "hat ß 🥁.wav"]
+
+
+def make_library(root, *, per_class: int = 2) -> dict[str, str]:
+    """root/<class>s/<class>_<i>.wav plus unicode names, a corrupt and an empty file; path -> expected class."""
+    files = {}
+    for label in ("kick", "snare", "hat", "percussion", "other"):
+        for i in range(per_class):
+            path = synth.write(os.path.join(root, f"{label}s", f"{label}_{i}.wav"), synth.varied(label, 50 + i))
+            files[path] = label
+    for name, label in zip(UNICODE_NAMES, ("kick", "snare", "hat")):
+        files[synth.write(os.path.join(root, "ünïcode", name), synth.varied(label, 70))] = label
+    os.makedirs(os.path.join(root, "bad"))
+    with open(os.path.join(root, "bad", "corrupt.wav"), "wb") as f:
+        f.write(b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk")
+    open(os.path.join(root, "bad", "empty.wav"), "wb").close()
+    return files
+
+
+@pytest.fixture
+def library(tmp_path):
+    root = tmp_path / "library"
+    files = make_library(str(root))
+    return str(root), files
+
+
+class Spy:
+    """Wraps classify_many and records which paths it was asked to classify."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        real = tagging.classify_many
+
+        def spy(paths, model, **kw):
+            paths = list(paths)
+            self.paths += paths
+            return real(paths, model, **kw)
+
+        monkeypatch.setattr(tagging, "classify_many", spy)
+
+
+def other_model(model, model_id="another-model"):
+    return DrumModel(estimator=model.estimator, spec=model.spec, classes=model.classes,
+                     metadata=dict(model.metadata, model_id=model_id))
+
+
+def rows(catalog_path):
+    with Catalog(catalog_path) as c:
+        return {e.path: e for e in c.entries(features=True)}
+
+
+@contextlib.contextmanager
+def read_only(path):
+    """Make a folder read-only for the test's process: chmod, and for root (which ignores modes) `chattr +i`."""
+    path = os.fspath(path)
+    mode = os.stat(path).st_mode
+    os.chmod(path, 0o555)
+    immutable = False
+    try:
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", path],
+                                                                 capture_output=True).returncode:
+                pytest.skip("running as root without `chattr +i`: cannot make a folder read-only")
+            immutable = True
+        with pytest.raises(OSError):
+            open(os.path.join(path, ".probe"), "w").close()
+        yield path
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", path], check=True)
+        os.chmod(path, mode)
+
+
+def snapshot(root) -> dict[str, tuple]:
+    """Every entry under root with its size, mtime and content hash."""
+    out = {}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            p = os.path.join(folder, name)
+            st = os.lstat(p)
+            out[p] = (st.st_size, st.st_mtime_ns, file_hash(p) if os.path.isfile(p) else None)
+    return out
+
+
+# -- first run and incremental runs ------------------------------------------------------------------------------
+
+def test_first_run_catalogues_every_file_with_errors_as_rows(library, tmp_path, synth_model):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=2)
+    assert (s.total, s.ok, s.failed, s.skipped) == (len(files) + 2, len(files), 2, 0)
+    got = rows(cat)
+    assert set(got) == set(files) | {os.path.join(root, "bad", "corrupt.wav"), os.path.join(root, "bad", "empty.wav")}
+    for path, label in files.items():
+        e = got[path]
+        st = os.stat(path)
+        assert (e.size, e.mtime_ns, e.hash, e.model_id) == (st.st_size, st.st_mtime_ns, file_hash(path),
+                                                           synth_model.model_id)
+        assert e.error is None and e.label in synth_model.classes
+        assert set(e.probabilities) == set(synth_model.classes) and sum(e.probabilities.values()) == pytest.approx(1, abs=1e-3)
+        assert e.features is not None and e.features.dtype == np.float32 and len(e.features) > 5
+    # the model trained on the same synthesizer gets the clear cases right
+    assert sum(got[p].label == lab for p, lab in files.items()) >= 0.8 * len(files)
+    for bad in ("corrupt.wav", "empty.wav"):
+        e = got[os.path.join(root, "bad", bad)]
+        assert e.label is None and e.error and e.features is None
+    assert s.by_label["error"] == 2 and sum(s.by_label.values()) == s.total
+    assert [p for p, _ in s.errors] == [os.path.join(root, "bad", b) for b in ("corrupt.wav", "empty.wav")]
+
+
+def test_unchanged_rerun_classifies_nothing(library, tmp_path, synth_model, monkeypatch):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    first = tag_paths([root], model=synth_model, catalog_path=cat)
+    before = rows(cat)
+    spy = Spy(monkeypatch)
+    again = tag_paths([root], model=synth_model, catalog_path=cat)
+    assert spy.paths == []
+    assert (again.skipped, again.ok, again.failed, again.total) == (first.total, 0, 0, first.total)
+    assert again.by_label == first.by_label
+    assert {p: e.tagged_at for p, e in rows(cat).items()} == {p: e.tagged_at for p, e in before.items()}
+
+
+def test_changed_file_is_classified_again_and_touched_file_is_not(library, tmp_path, synth_model, monkeypatch):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    changed = os.path.join(root, "kicks", "kick_0.wav")
+    synth.write(changed, synth.hat(seed=3))  # now a hat
+    touched = os.path.join(root, "snares", "snare_0.wav")
+    os.utime(touched, ns=(10**18, 10**18))
+    spy = Spy(monkeypatch)
+    s = tag_paths([root], model=synth_model, catalog_path=cat)
+    assert spy.paths == [changed]
+    assert s.ok == 1 and s.skipped == s.total - 1
+    got = rows(cat)
+    assert got[changed].hash == file_hash(changed) and got[changed].label == "hat"
+    assert got[touched].mtime_ns == 10**18  # the new mtime is recorded, so the next run skips it quickly
+    spy.paths.clear()
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    assert spy.paths == []
+
+
+def test_a_new_model_classifies_everything_again(library, tmp_path, synth_model, monkeypatch):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    spy = Spy(monkeypatch)
+    s = tag_paths([root], model=other_model(synth_model), catalog_path=cat)
+    bad = [os.path.join(root, "bad", b) for b in ("corrupt.wav", "empty.wav")]
+    assert sorted(spy.paths) == sorted(list(files) + bad)
+    assert (s.skipped, s.ok, s.failed) == (0, len(files), 2)
+    assert {e.model_id for e in rows(cat).values()} == {"another-model"}
+
+
+def test_copies_and_renamed_files_reuse_the_result(library, tmp_path, synth_model, monkeypatch):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    src = os.path.join(root, "hats", "hat_1.wav")
+    os.makedirs(os.path.join(root, "moved"))
+    dst = os.path.join(root, "moved", "renamed hat.wav")
+    shutil.copy(src, dst)
+    spy = Spy(monkeypatch)
+    s = tag_paths([root], model=synth_model, catalog_path=cat)
+    assert spy.paths == [] and (s.ok, s.reused) == (1, 1)
+    got = rows(cat)
+    assert got[dst].label == got[src].label and np.array_equal(got[dst].features, got[src].features)
+
+
+def test_identical_new_files_are_classified_once(tmp_path, synth_model, monkeypatch):
+    y = synth.varied("snare", 5)
+    paths = [synth.write(tmp_path / "lib" / name, y) for name in ("a.wav", "b.wav", "c.wav")]
+    spy = Spy(monkeypatch)
+    s = tag_paths([tmp_path / "lib"], model=synth_model, catalog_path=tmp_path / "cat.sqlite")
+    assert spy.paths == [paths[0]] and (s.ok, s.reused) == (3, 2)
+    got = rows(tmp_path / "cat.sqlite")
+    assert len({got[p].label for p in paths}) == 1
+
+
+def test_overlapping_arguments_count_each_file_once(library, tmp_path, synth_model):
+    root, files = library
+    s = tag_paths([root, os.path.join(root, "kicks"), root], model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    assert s.total == len(files) + 2
+
+
+def test_missing_path_is_a_clear_error(tmp_path, synth_model):
+    with pytest.raises(AudioError, match="nowhere"):
+        tag_paths([tmp_path / "nowhere"], model=synth_model, catalog_path=tmp_path / "c.sqlite")
+
+
+def test_retry_errors_tries_unchanged_failures_again(library, tmp_path, synth_model, monkeypatch):
+    root, _ = library
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    spy = Spy(monkeypatch)
+    assert tag_paths([root], model=synth_model, catalog_path=cat).failed == 0 and spy.paths == []
+    s = tag_paths([root], model=synth_model, catalog_path=cat, retry_errors=True)
+    assert sorted(spy.paths) == [os.path.join(root, "bad", "corrupt.wav"), os.path.join(root, "bad", "empty.wav")]
+    assert s.failed == 2
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="file names must be valid UTF-8 there")
+def test_file_name_that_is_not_utf8_is_reported_and_the_run_goes_on(tmp_path, synth_model):
+    lib = tmp_path / "lib"
+    good = synth.write(lib / "good.wav", synth.kick())
+    bad = os.path.join(os.fsencode(lib), b"bad \xff.wav")
+    shutil.copy(good, bad)
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    assert (s.ok, s.failed) == (1, 1)
+    assert "UTF-8" in s.errors[0][1] and s.errors[0][0] == os.fsdecode(bad)
+
+
+# -- interruptions -----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_keeps_what_was_done_and_the_next_run_continues(library, tmp_path, synth_model, monkeypatch, jobs):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    seen = []
+
+    def interrupt(done, total):
+        seen.append(done)
+        if done == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tag_paths([root], model=synth_model, catalog_path=cat, jobs=jobs, progress=interrupt)
+    assert seen[-1] == 4
+    kept = set(rows(cat))  # the 4 files done (the 2 bad ones sort first: error rows count as done)
+    assert len(kept) == 4
+    every = set(files) | {os.path.join(root, "bad", b) for b in ("corrupt.wav", "empty.wav")}
+    spy = Spy(monkeypatch)
+    s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=jobs)
+    assert sorted(spy.paths) == sorted(every - kept)
+    assert s.skipped == 4 and s.ok + s.failed == len(every) - 4
+
+
+def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_model, monkeypatch):
+    # more files than classify_many predicts in one batch (32), so the cancel lands mid-run
+    files = make_library(str(tmp_path / "library"), per_class=10)
+    root, total = str(tmp_path / "library"), len(files) + 2
+    cat = str(tmp_path / "cat.sqlite")
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done == 3:
+            cancel.set()
+
+    s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=1, progress=progress, cancel=cancel)
+    done = s.ok + s.failed
+    assert s.cancelled and 3 <= done < total and len(rows(cat)) == done
+    spy = Spy(monkeypatch)
+    s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=1)
+    assert not s.cancelled and len(spy.paths) == total - done and s.skipped == done
+
+
+def test_a_killed_run_keeps_committed_rows(tmp_path, synth_model_path, monkeypatch):
+    lib = tmp_path / "lib"
+    n = 60
+    for i in range(n):
+        synth.write(lib / f"s{i:03d}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i))
+    cat = str(tmp_path / "cat.sqlite")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-m", "oscserver", "tag", str(lib), "--catalog", cat,
+                             "--model", synth_model_path, "-j", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    committed = 0
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.suppress(sqlite3.Error):
+                db = sqlite3.connect(cat)
+                committed = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+                db.close()
+            if committed >= 5:
+                break
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    if proc.returncode == 0:
+        pytest.skip("the run finished before it could be killed")
+    assert committed >= 5
+    kept = rows(cat)
+    assert len(kept) >= committed and all(e.label for e in kept.values())
+    from oscserver.model import load_model
+
+    spy = Spy(monkeypatch)
+    s = tag_paths([lib], model=load_model(synth_model_path), catalog_path=cat)
+    assert s.skipped == len(kept) and s.ok == n - len(kept) and len(spy.paths) == n - len(kept)
+
+
+# -- read-only folders -------------------------------------------------------------------------------------------
+
+def test_tagging_a_read_only_folder_writes_only_the_catalog(tmp_path, synth_model):
+    lib = tmp_path / "lib"
+    for i, label in enumerate(("kick", "snare", "hat", "other")):
+        synth.write(lib / f"{label}.wav", synth.varied(label, i))
+    before = snapshot(lib)
+    with read_only(lib):
+        s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=2)
+    assert (s.ok, s.failed) == (4, 0)
+    assert snapshot(lib) == before
+
+
+# -- the command -------------------------------------------------------------------------------------------------
+
+def test_tag_command_prints_a_summary_and_exit_status(library, tmp_path, synth_model_path, capsys):
+    root, files = library
+    cat = str(tmp_path / "cat.sqlite")
+    assert main(["tag", root, "--catalog", cat, "--model", synth_model_path, "-j", "2"]) == 1  # 2 files failed
+    out, err = capsys.readouterr()
+    assert f"{len(files) + 2} files" in out and f"{len(files)} classified" in out and "2 failed" in out
+    assert "corrupt.wav" in out and f"catalog: {cat}" in out
+    assert err == ""  # no bar when stderr is not a terminal
+    assert main(["tag", root, "--catalog", cat, "--model", synth_model_path]) == 0
+    out, _ = capsys.readouterr()
+    assert f"{len(files) + 2} unchanged" in out
+
+
+def test_tag_command_default_catalog_is_in_the_user_data_folder(tmp_path, synth_model_path, monkeypatch, capsys):
+    import platformdirs
+
+    data = tmp_path / "data"
+    monkeypatch.setattr(platformdirs, "user_data_dir", lambda app, appauthor=None, **kw: str(data / app))
+    synth.write(tmp_path / "lib" / "k.wav", synth.kick())
+    assert main(["tag", str(tmp_path / "lib"), "--model", synth_model_path]) == 0
+    assert os.path.isfile(data / "drumtag" / "catalog.sqlite")
+
+
+# -- progress bar ------------------------------------------------------------------------------------------------
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def test_progress_shows_count_rate_and_eta():
+    clock, out = Clock(), io.StringIO()
+    bar = Progress(100, stream=out, label="tagging", enabled=True, clock=clock)
+    for _ in range(20):
+        clock.t += 0.5
+        bar.update(2)
+    assert bar.rate == pytest.approx(4.0) and bar.eta == pytest.approx(15.0)
+    line = bar.line(100)
+    assert line.startswith("tagging [") and "40/100" in line and "40%" in line and "4.0 files/s" in line
+    assert "ETA 0:15" in line and len(line) <= 100
+    bar.close()
+    assert out.getvalue().endswith("\n") and "\r" in out.getvalue()
+
+
+def test_progress_rate_forgets_a_slow_start():
+    clock = Clock()
+    bar = Progress(1000, stream=io.StringIO(), enabled=True, clock=clock, window=10)
+    clock.t = 30.0  # a pool that took 30 s to start
+    bar.update(1)
+    for _ in range(40):
+        clock.t += 0.5
+        bar.update(10)
+    assert bar.rate == pytest.approx(20.0)
+
+
+def test_progress_set_zero_restarts_the_clock():
+    clock = Clock()
+    bar = Progress(None, stream=io.StringIO(), enabled=True, clock=clock)
+    clock.t = 50.0  # scanning
+    bar.set(0, 10)
+    clock.t = 51.0
+    bar.set(5)
+    assert bar.total == 10 and bar.rate == pytest.approx(5.0) and bar.elapsed == pytest.approx(1.0)
+
+
+def test_progress_is_silent_when_not_a_terminal_unless_forced():
+    out = io.StringIO()  # isatty() is False
+    bar = Progress(3, stream=out)
+    bar.update(3)
+    bar.close()
+    assert out.getvalue() == ""
+    forced = io.StringIO()
+    with Progress(3, stream=forced, enabled=True) as bar:
+        bar.update(3)
+    assert "3/3" in forced.getvalue()
+
+
+def test_progress_without_total_and_duration_format():
+    bar = Progress(None, stream=io.StringIO(), enabled=True, clock=Clock())
+    bar.update(7)
+    assert "7 files" in bar.line() and "ETA" not in bar.line()
+    assert (format_duration(75), format_duration(3725), format_duration(0)) == ("1:15", "1:02:05", "0:00")
