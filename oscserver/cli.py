@@ -54,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     except DrumtagError as exc:
         print(f"drumtag {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `drumtag classify ... | head`: the reader left; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"drumtag {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -104,7 +104,7 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
         grouping = f"groups from {groups_csv}"
     else:
         grouping = f"pack folder {group_level} level(s) below each class folder"
-        if loose:
+        if loose and group_level > 0:
             log.warning("%d files sit directly in a class folder with no pack folder: each is its own group, "
                         "so cross-validation is a random split for them and will look better than it is", loose)
             grouping += f" ({loose} files without one are their own groups)"

@@ -37,6 +37,8 @@ class FeatureSpec:
     #: time segments (seconds from the start of the sound): attack, early, body
     segments: tuple[tuple[float, float], ...] = ((0.0, 0.025), (0.025, 0.1), (0.1, 0.3))
     pitch_range: tuple[float, float] = (40.0, 2000.0)
+    #: coarse bands whose own attack and decay times are measured (Hz)
+    decay_bands: tuple[float, ...] = (0, 200, 2000, 6000, 11025)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -47,6 +49,7 @@ class FeatureSpec:
         d["band_edges"] = tuple(d["band_edges"])
         d["segments"] = tuple(tuple(s) for s in d["segments"])
         d["pitch_range"] = tuple(d["pitch_range"])
+        d["decay_bands"] = tuple(d["decay_bands"])
         return cls(**d)
 
 
@@ -142,6 +145,8 @@ def feature_names(spec: FeatureSpec) -> list[str]:
     for seg in _SEG_NAMES + ("middle",):
         names += [f"band{b}_db_{seg}" for b in range(nb)]
         names += [f"{s}_{seg}" for s in _SHAPE]
+    for b in range(len(spec.decay_bands) - 1):
+        names += [f"band{b}_log_attack", f"band{b}_log_decay_20", f"band{b}_share_db"]
     names += [f"mfcc{i}_mean" for i in range(spec.n_mfcc)]
     names += [f"mfcc{i}_std" for i in range(spec.n_mfcc)]
     names += [f"mfcc{i}_attack" for i in range(spec.n_mfcc)]
@@ -275,13 +280,24 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     tonal = [_log(f0 + 1.0), harm, _log(freqs[int(np.argmax(early_spec))] + 1.0),
              _log(freqs[int(np.argmax(body_spec))] + 1.0), flux, stability, float(np.clip(low_high, -80, 80)) / 10]
 
+    # per coarse band: time to its own peak, time from there to -20 dB of that peak, share of the total energy
+    per_band = []
+    total_energy = max(float(P.sum()), _EPS)
+    db_edges = np.clip(np.searchsorted(freqs, np.asarray(spec.decay_bands)), 0, len(freqs))
+    for a, b in zip(db_edges[:-1], db_edges[1:]):
+        e = P[a:b].sum(axis=0)
+        k = int(np.argmax(e))
+        after = np.flatnonzero(e[k:] > e[k] * 0.01)
+        decay = (after[-1] + 1) * hop / sr if len(after) else hop / sr
+        per_band += [_log(times[k] + 1e-3), _log(decay), 10 * np.log10(max(float(e.sum()), _EPS) / total_energy)]
+
     # MFCC statistics over the non-silent frames, and over the attack
     mel_basis = _mel_basis(spec)
     M = mfcc(S_power=P, mel_basis=mel_basis, n_mfcc=spec.n_mfcc)
     act = M[:, active] if active.any() else M
     mf = list(act.mean(axis=1)) + list(act.std(axis=1)) + list(M[:, seg_frames[0]].mean(axis=1))
 
-    vec = np.asarray(envelope + tonal + per_segment + mf, dtype=np.float32)
+    vec = np.asarray(envelope + tonal + per_segment + per_band + mf, dtype=np.float32)
     return np.nan_to_num(vec, nan=0.0, posinf=0.0, neginf=0.0)
 
 

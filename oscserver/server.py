@@ -80,11 +80,24 @@ def _read_message(dgram: bytes) -> Incoming:
             tags = tags[1:]
         unreadable = sorted(set(tags) - _READABLE)
         if unreadable:
-            return Incoming(address, tags, problem=f"unsupported OSC type tag(s) {''.join(unreadable)!r}; "
-                                                    "send ints as i, strings as s")
+            return Incoming(address, tags, _leading_ints(dgram, index, tags),
+                            problem=f"unsupported OSC type tag(s) {''.join(unreadable)!r}; "
+                                    "send ints as i, strings as s")
         return Incoming(address, tags, tuple(osc_message.OscMessage(dgram).params))
     except Exception as exc:
         return Incoming(address, problem=f"malformed message: {exc}")
+
+
+def _leading_ints(dgram: bytes, index: int, tags: str) -> tuple:
+    """The int32 arguments before the first other one (reply_port, request_id), so an error can still be routed."""
+    _, index = osc_types.get_string(dgram, index)
+    out = []
+    for tag in tags:
+        if tag != "i":
+            break
+        value, index = osc_types.get_int(dgram, index)
+        out.append(value)
+    return tuple(out)
 
 
 def _count_elements(dgram: bytes) -> int:

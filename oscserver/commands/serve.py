@@ -78,11 +78,7 @@ def run(args) -> int:
     import signal
     import threading
 
-    from .. import handlers
-    from ..classes import parse_colors
     from ..errors import UsageError
-    from ..model import load_model
-    from ..server import Server
 
     try:
         port = int(args.port)
@@ -96,9 +92,26 @@ def run(args) -> int:
         if not os.path.isdir(root):
             raise UsageError(f"--allow-root {root}: no such folder")
     if not _is_loopback(args.host):
-        print(f"drumtag serve: warning: listening on {args.host}, not loopback: anyone who can reach this "
-              "address can make the server read and classify files (restrict with --allow-root)",
-              file=sys.stderr)
+        print(f"drumtag serve: warning: --host {args.host} is not a loopback address: anyone who can reach it "
+              "can make the server read and classify files (restrict with --allow-root)", file=sys.stderr)
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # from here on, SIGTERM ends with status 0
+    try:
+        return _serve(args, port, stop)
+    except KeyboardInterrupt:
+        print("drumtag serve: stopped", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(args, port: int, stop) -> int:
+    from .. import handlers
+    from ..classes import parse_colors
+    from ..errors import UsageError
+    from ..model import load_model
+    from ..server import Server
 
     model = load_model(args.model)
     ctx = handlers.Context(model=model, colors=parse_colors(args.colors, classes=model.classes),
@@ -107,8 +120,6 @@ def run(args) -> int:
         server = Server(ctx, host=args.host, port=port, workers=args.workers, queue_size=args.queue_size)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{port}: {exc.strerror or exc}") from None
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         handlers.warm_up(ctx)
         server.start()
@@ -119,7 +130,6 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
     print("drumtag serve: stopped", file=sys.stderr, flush=True)
     return 0

@@ -28,25 +28,25 @@ function app.messages(s)
 end
 
 --- The transport to use: OSC over UDP if a socket library loads, else `drumtag send` through ExecProcess.
---- Returns transport, kind ("osc" or "exec"), or nil and a message saying what to install.
+--- Returns the transport, or nil and a message saying what to install.
 function app.choose_transport(reaper, s)
   local socket, why = udp.load_socket(reaper)
   if socket then
     local transport, err = udp.open(socket, s.host, s.port)
     if transport then
-      return transport, "osc"
+      return transport
     end
     why = err
   end
   if reaper.ExecProcess then
-    return exec.new(reaper, s), "exec"
+    return exec.new(reaper, s)
   end
   return nil, app.messages(s).not_found .. "\n\n(" .. tostring(why) .. ")"
 end
 
 --- Classify the selected items (or the items on the selected tracks); `opts.route` also moves them to a track
---- per class. Returns the running job (nil if there was nothing to do). Tests may pass `opts.transport` (with
---- `opts.transport_kind`, "osc" or "exec") and `opts.on_done`.
+--- per class. Returns the running job (nil if there was nothing to do). Tests may pass `opts.transport` and
+--- `opts.on_done`.
 function app.classify(reaper, opts)
   opts = opts or {}
   local s = settings_mod.load(reaper)
@@ -58,12 +58,12 @@ function app.classify(reaper, opts)
     reaper.MB(why, app.TITLE, 0)
     return nil
   end
-  local transport, kind = opts.transport, opts.transport_kind or "osc"
+  local transport, problem = opts.transport, nil
   if not transport then
-    transport, kind = app.choose_transport(reaper, s)
+    transport, problem = app.choose_transport(reaper, s)
   end
   if not transport then
-    reaper.MB(kind, app.TITLE, 0)
+    reaper.MB(problem, app.TITLE, 0)
     return nil
   end
   local run = job.new({ reaper = reaper, transport = transport, targets = targets, skipped = skipped,

@@ -39,7 +39,6 @@ local opts = { route = true }
 if mode:match("^exec:") then
   st.ext.drumtag.command = mode:sub(6)
   opts.transport = exec.new(r, settings.load(r))
-  opts.transport_kind = "exec"
 elseif mode ~= "osc" then
   error("MODE must be osc or exec:COMMAND")
 end

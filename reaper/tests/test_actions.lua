@@ -3,6 +3,8 @@
 local check = require("check")
 local fake = require("fake_reaper")
 local settings = require("drumtag.settings")
+local app = require("drumtag.app")
+local udp = require("drumtag.udp")
 
 local here = arg and arg[0] and arg[0]:match("^(.*[/\\])") or "./"
 
@@ -68,6 +70,28 @@ return {
       local e = st.ext.drumtag
       print(e.host, e.port, e.timeout, e.rename, e.command)]])
     check.contains(out, "localhost\t9100\t2.5\tn\t/opt/dt/bin/drumtag", "saved")
+  end },
+
+  { "transport choice: LuaSocket first, else drumtag send, else one message saying what to install", function()
+    local real_load = udp.load_socket
+    local ok, err = pcall(function()
+      if real_load(nil) then
+        local with_socket = app.choose_transport(fake.new({ exec = function() return "0\n" end }),
+          settings.DEFAULTS)
+        check.contains(with_socket.name, "OSC to 127.0.0.1:9010", "socket available")
+        with_socket:close()
+      end
+      udp.load_socket = function() return nil, "module 'socket.core' not found" end
+      local fallback = app.choose_transport(fake.new({ exec = function() return "0\n" end }), settings.DEFAULTS)
+      check.contains(fallback.name, "drumtag send (drumtag)", "fallback")
+      local none, message = app.choose_transport(fake.new(), settings.DEFAULTS)
+      check.eq(none, nil, "no transport")
+      check.contains(message, "Mavriq Lua Sockets", "first option")
+      check.contains(message, "pip install drumtag", "second option")
+      check.contains(message, "module 'socket.core' not found", "why")
+    end)
+    udp.load_socket = real_load
+    assert(ok, err)
   end },
 
   { "settings load with defaults, and bad values are refused with the reason", function()

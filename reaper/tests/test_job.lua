@@ -71,7 +71,7 @@ end
 
 local function classify(r, transport, opts)
   opts = opts or {}
-  return app.classify(r, { route = opts.route, transport = transport, transport_kind = opts.kind })
+  return app.classify(r, { route = opts.route, transport = transport })
 end
 
 return {
@@ -289,7 +289,7 @@ return {
       return { { kind = "error", id = request.id, address = "ping", not_found = true,
                  message = "the drumtag command was not found (sh: drumtag: not found)" } }
     end, 1)
-    classify(r, transport, { kind = "exec" })
+    classify(r, transport)
     st.run()
     check.eq(#st.messages, 1, "one message")
     check.contains(st.messages[1], "Mavriq Lua Sockets", "first option")

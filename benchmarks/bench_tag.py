@@ -1,0 +1,102 @@
+"""Benchmark `drumtag tag`: a first run over N synthesized files and an unchanged re-run, against the floor.
+
+The floor (benchmarks/floor.py) is what any tagger must do per file: decode, resample to the model's rate and
+one STFT, on the same number of cores. Targets (issue 6): the first run at half the floor's speed or better;
+the unchanged re-run at least 20 times faster than the first; memory flat in the number of files (the peak of
+Python allocations in the main process, measured with tracemalloc on N/4 and N files, must not grow with N).
+
+    python benchmarks/bench_tag.py [--files 2000] [--jobs 2] [--model PATH] [--dir DIR] [--no-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(HERE), os.path.join(os.path.dirname(HERE), "tests"), HERE]
+
+CLASSES = ("kick", "snare", "hat", "percussion", "other")
+
+
+def make_files(folder: str, n: int, *, sr: int = 44100) -> list[str]:
+    """``n`` synthesized one-shots (16-bit WAV at ``sr``, so tagging has to resample), in packs of 100."""
+    import synth
+
+    paths = []
+    for i in range(n):
+        label = CLASSES[i % len(CLASSES)]
+        path = os.path.join(folder, f"pack{i // 100:02d}", f"{label}_{i:05d}.wav")
+        if not os.path.exists(path):
+            synth.write(path, synth.varied(label, i, sr=sr), sr=sr, subtype="PCM_16")
+        paths.append(path)
+    return paths
+
+
+def timed_tag(paths, model, catalog, jobs, *, memory: bool = False) -> tuple[float, float | None, object]:
+    """(seconds, peak MiB of Python allocations in this process or None, summary)."""
+    from oscserver.tagging import tag_paths
+
+    if memory:
+        tracemalloc.start()
+    start = time.perf_counter()
+    summary = tag_paths(paths, model=model, catalog_path=catalog, jobs=jobs)
+    seconds = time.perf_counter() - start
+    peak = None
+    if memory:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return seconds, peak, summary
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--model", help="model file (default: the bundled model)")
+    ap.add_argument("--dir", help="where to keep the synthesized files (default: a temporary folder)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory runs (two more first runs)")
+    args = ap.parse_args()
+
+    from floor import floor_files_per_second
+    from oscserver.model import load_model
+
+    model = load_model(args.model)
+    with tempfile.TemporaryDirectory(prefix="drumtag-bench-") as tmp:
+        folder = args.dir or os.path.join(tmp, "library")
+        t = time.perf_counter()
+        paths = make_files(folder, args.files)
+        print(f"files: {len(paths)} synthesized one-shots (16-bit WAV, 44.1 kHz) in {folder} "
+              f"({time.perf_counter() - t:.1f} s to make)")
+        print(f"model: {model.model_id} (sr {model.spec.sr}), jobs {args.jobs}, {os.cpu_count()} cores")
+
+        floor = floor_files_per_second(paths, sr=model.spec.sr, jobs=args.jobs)
+        print(f"floor (decode + resample + STFT, {args.jobs} jobs): {floor:8.1f} files/s")
+
+        catalog = os.path.join(tmp, "catalog.sqlite")
+        first, _, s = timed_tag([folder], model, catalog, args.jobs)
+        rate = len(paths) / first
+        print(f"first run:        {first:8.2f} s {rate:8.1f} files/s  = {rate / floor:.2f} x floor "
+              f"(target >= 0.50)  [{s.ok} classified, {s.failed} failed]")
+        again, _, s = timed_tag([folder], model, catalog, args.jobs)
+        print(f"unchanged re-run: {again:8.2f} s {len(paths) / again:8.1f} files/s  = {first / again:.0f} x faster "
+              f"than the first run (target >= 20)  [{s.skipped} unchanged]")
+
+        if not args.no_memory:
+            packs = sorted(os.listdir(folder))
+            quarter = [os.path.join(folder, p) for p in packs[: max(1, len(packs) // 4)]]
+            for name, roots in (("N/4", quarter), ("N", [folder])):
+                cat = os.path.join(tmp, f"memory-{len(roots)}.sqlite")
+                _, first_peak, s = timed_tag(roots, model, cat, args.jobs, memory=True)
+                _, rerun_peak, _ = timed_tag(roots, model, cat, args.jobs, memory=True)
+                print(f"memory, {s.total:5d} files: peak Python allocations in the main process "
+                      f"{first_peak:6.2f} MiB first run, {rerun_peak:6.2f} MiB unchanged re-run")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""`drumtag organize`: a folder per class of links or copies; originals untouched; clashes, reruns, OUT inside FOLDER."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+import synth
+from oscserver import organize as organize_module
+from oscserver.catalog import Catalog
+from oscserver.cli import main
+from oscserver.errors import UsageError
+from oscserver.organize import organize, place
+from test_tagging import read_only, snapshot
+
+
+@pytest.fixture
+def library(tmp_path):
+    """Two packs with the same file names, a unicode name and a corrupt file."""
+    root = tmp_path / "lib"
+    for pack in ("pack A", "pack B"):
+        for i, label in enumerate(("kick", "snare", "hat")):
+            synth.write(root / pack / f"{label}.wav", synth.varied(label, 10 * i + len(pack) + (pack == "pack B")))
+    synth.write(root / "ünï" / "タム 🥁.wav", synth.varied("percussion", 3))
+    (root / "bad.wav").write_bytes(b"not audio at all")
+    return str(root)
+
+
+def labels(cat) -> dict[str, str | None]:
+    with Catalog(cat) as c:
+        return {e.path: e.label for e in c.entries()}
+
+
+def listing(out) -> dict[str, str]:
+    """'class/name' -> what it is (link target, or 'copy')."""
+    got = {}
+    for cls in sorted(os.listdir(out)):
+        for name in sorted(os.listdir(os.path.join(out, cls))):
+            p = os.path.join(out, cls, name)
+            got[f"{cls}/{name}"] = os.readlink(p) if os.path.islink(p) else "copy"
+    return got
+
+
+def test_links_per_class_with_name_clashes_and_originals_untouched(library, tmp_path, synth_model):
+    out, cat = str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    before = snapshot(library)
+    s = organize(library, out, model=synth_model, catalog_path=cat)
+    assert snapshot(library) == before
+    classes = labels(cat)
+    placed = listing(out)
+    assert (s.placed, s.already, s.unclassified, s.failed) == (7, 0, 1, 0)
+    assert sorted(placed.values()) == sorted(p for p, lab in classes.items() if lab)
+    for rel, target in placed.items():
+        assert os.path.isabs(target) and rel.split("/")[0] == classes[target]
+        with open(os.path.join(out, rel), "rb") as a, open(target, "rb") as b:
+            assert a.read() == b.read()
+    for label in ("kick", "snare", "hat"):  # each pack has one; same name -> "name (2).wav" when they agree
+        same = [r for r, t in placed.items() if os.path.basename(t) == f"{label}.wav"]
+        names = sorted(os.path.basename(r) for r in same)
+        if len({r.split("/")[0] for r in same}) == 1:
+            assert names == [f"{label} (2).wav", f"{label}.wav"]
+    assert any(r.endswith("タム 🥁.wav") for r in placed)
+    assert any(" (2).wav" in r for r in placed)
+
+
+def test_rerun_places_only_what_is_new(library, tmp_path, synth_model):
+    out, cat = str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    organize(library, out, model=synth_model, catalog_path=cat)
+    first = listing(out)
+    s = organize(library, out, model=synth_model, catalog_path=cat)
+    assert (s.placed, s.already) == (0, 7) and listing(out) == first
+    new = synth.write(os.path.join(library, "pack C", "kick.wav"), synth.kick(f0=48))
+    s = organize(library, out, model=synth_model, catalog_path=cat)
+    assert (s.placed, s.already) == (1, 7)
+    added = set(listing(out).items()) - set(first.items())
+    assert [t for _, t in added] == [new]
+
+
+def test_copies_never_overwrite_what_is_in_out(library, tmp_path, synth_model):
+    out, cat = tmp_path / "sorted", str(tmp_path / "cat.sqlite")
+    organize(library, str(tmp_path / "probe"), model=synth_model, catalog_path=cat)
+    kick_label = labels(cat)[os.path.join(library, "pack A", "kick.wav")]
+    users = out / kick_label / "kick.wav"
+    users.parent.mkdir(parents=True)
+    users.write_bytes(b"the user's own file")
+    s = organize(library, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert users.read_bytes() == b"the user's own file"
+    copies = listing(out)
+    assert set(copies.values()) == {"copy"} and s.placed == 7
+    with open(os.path.join(library, "pack A", "kick.wav"), "rb") as f:
+        original = f.read()
+    assert (out / kick_label / "kick (2).wav").read_bytes() == original
+    assert os.stat(out / kick_label / "kick (2).wav").st_mtime_ns == \
+        os.stat(os.path.join(library, "pack A", "kick.wav")).st_mtime_ns
+    s = organize(library, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already) == (0, 7) and listing(out) == copies
+
+
+def test_out_inside_folder_is_not_scanned_again(library, tmp_path, synth_model):
+    out, cat = os.path.join(library, "_sorted"), str(tmp_path / "cat.sqlite")
+    for mode in ("link", "link", "copy"):
+        s = organize(library, out, model=synth_model, catalog_path=cat, mode=mode)
+        assert s.tagging.total == 8
+    assert not [p for p in labels(cat) if p.startswith(out)]
+    kinds = list(listing(out).values())
+    assert len(kinds) == 14 and kinds.count("copy") == 7  # a link and a copy of each file, nothing of OUT's own
+
+
+def test_read_only_folder_can_be_organized(library, tmp_path, synth_model):
+    before = snapshot(library)
+    with read_only(library):
+        s = organize(library, str(tmp_path / "sorted"), model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    assert s.placed == 7 and snapshot(library) == before
+
+
+def test_bad_layouts_are_refused(library, tmp_path, synth_model, capsys):
+    with pytest.raises(UsageError, match="must not be the folder"):
+        organize(library, library, model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    inside_a_class = tmp_path / "out" / "kick" / "pack"
+    synth.write(inside_a_class / "k.wav", synth.kick())
+    with pytest.raises(UsageError, match="class folder"):
+        organize(str(inside_a_class), str(tmp_path / "out"), model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    assert main(["organize", str(tmp_path / "nowhere"), "--into", str(tmp_path / "o"),
+                 "--model", synth_model.path]) == 2
+    assert "nowhere: not a folder" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "c.sqlite")
+
+
+def test_no_symlinks_is_a_clear_error_suggesting_copy(library, tmp_path, synth_model, monkeypatch, capsys):
+    def refuse(*a, **k):
+        raise OSError(errno.EPERM, "A required privilege is not held by the client")
+
+    monkeypatch.setattr(organize_module.os, "symlink", refuse)
+    assert main(["organize", library, "--into", str(tmp_path / "o"), "--catalog", str(tmp_path / "c.sqlite"),
+                 "--model", synth_model.path]) == 2
+    err = capsys.readouterr().err
+    assert "--link" in err and "use --copy" in err and "privilege" in err
+    assert os.listdir(tmp_path / "o") == [] and not os.path.exists(tmp_path / "c.sqlite")
+
+
+def test_place_numbers_clashes_and_recognises_its_own_link(tmp_path):
+    a, b = tmp_path / "a" / "x.wav", tmp_path / "b" / "x.wav"
+    for p, data in ((a, b"a"), (b, b"b")):
+        p.parent.mkdir()
+        p.write_bytes(data)
+    d = str(tmp_path / "out")
+    assert place(str(a), d, mode="link") == (os.path.join(d, "x.wav"), True)
+    assert place(str(b), d, mode="link") == (os.path.join(d, "x (2).wav"), True)
+    assert place(str(b), d, mode="link") == (os.path.join(d, "x (2).wav"), False)
+    assert place(str(a), d, mode="copy") == (os.path.join(d, "x (3).wav"), True)
+    assert place(str(a), d, mode="copy") == (os.path.join(d, "x (3).wav"), False)
+
+
+def test_organize_command_prints_a_summary(library, tmp_path, synth_model, capsys):
+    out = str(tmp_path / "sorted")
+    assert main(["organize", library, "--into", out, "--copy", "--catalog", str(tmp_path / "c.sqlite"),
+                 "--model", synth_model.path]) == 1  # bad.wav could not be classified
+    text = capsys.readouterr().out
+    assert "7 files copied into" in text and "1 not classified" in text and "bad.wav" in text
