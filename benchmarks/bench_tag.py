@@ -1,9 +1,11 @@
 """Benchmark `drumtag tag`: a first run over N synthesized files and an unchanged re-run, against the floor.
 
 The floor (benchmarks/floor.py) is what any tagger must do per file: decode, resample to the model's rate and
-one STFT, on the same number of cores. Targets (issue 6): the first run at half the floor's speed or better;
-the unchanged re-run at least 20 times faster than the first; memory flat in the number of files (the peak of
-Python allocations in the main process, measured with tracemalloc on N/4 and N files, must not grow with N).
+one STFT, on the same number of cores. ``classify_many`` alone (features and predictions, no catalog) is timed
+too, to tell the tagger's own cost from the classifier's. Targets (issue 6): the first run at half the floor's
+speed or better; the unchanged re-run at least 20 times faster than the first; memory flat in the number of
+files (the peak of Python allocations in the main process, measured with tracemalloc on N/4 and N files).
+The machine should be otherwise idle: the floor and the runs are measured one after the other.
 
     python benchmarks/bench_tag.py [--files 2000] [--jobs 2] [--model PATH] [--dir DIR] [--no-memory]
 """
@@ -76,6 +78,13 @@ def main() -> int:
 
         floor = floor_files_per_second(paths, sr=model.spec.sr, jobs=args.jobs)
         print(f"floor (decode + resample + STFT, {args.jobs} jobs): {floor:8.1f} files/s")
+
+        from oscserver.classify import classify_many
+
+        start = time.perf_counter()
+        n = sum(1 for _ in classify_many(paths, model, jobs=args.jobs))
+        alone = n / (time.perf_counter() - start)
+        print(f"classify_many alone (no catalog): {alone:8.1f} files/s  = {alone / floor:.2f} x floor")
 
         catalog = os.path.join(tmp, "catalog.sqlite")
         first, _, s = timed_tag([folder], model, catalog, args.jobs)

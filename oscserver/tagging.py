@@ -157,7 +157,7 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
             _error_row(catalog, summary, model_id, path, size=st.st_size, mtime_ns=st.st_mtime_ns,
                        reason=f"cannot read: {exc.strerror or exc}")
             continue
-        work = _Work(path, st.st_size, st.st_mtime_ns, hsh)
+        work = _Work(key, st.st_size, st.st_mtime_ns, hsh)  # the absolute path: one string per file
         if entry is not None and entry.hash == hsh and entry.model_id == model_id and entry.error is None:
             catalog.touch(path, size=st.st_size, mtime_ns=st.st_mtime_ns)  # touched, not changed
             summary.skipped += 1
@@ -203,7 +203,7 @@ def _classify(todo: dict[str, _Work], copies: list[_Work], catalog: Catalog, mod
     done = 0
     failed_hashes: dict[str, str] = {}
     for pred in classify_many((w.path for w in todo.values()), model, jobs=jobs, cancel=cancel):
-        work = todo.pop(catalog_key(pred.path))
+        work = todo.pop(pred.path)
         if pred.error is not None:
             failed_hashes[work.hash] = pred.error
             _error_row(catalog, summary, model.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,

@@ -23,17 +23,14 @@ def add_arguments(p) -> None:
 
 
 def _table(preds, classes) -> str:
-    w = max([4] + [len(p.path) for p in preds])
-    w = min(w, 80)
-    head = f"{'path':<{w}}  {'label':<10} {'conf':>5}  " + " ".join(f"{c[:6]:>6}" for c in classes)
-    lines = [head]
+    """label, confidence and every class's probability, then the path (last, so long paths never misalign)."""
+    lines = [f"{'label':<10} {'conf':>5}  " + " ".join(f"{c[:6]:>6}" for c in classes) + "  path"]
     for p in preds:
-        path = p.path if len(p.path) <= w else "..." + p.path[-(w - 3):]
         if p.error:
-            lines.append(f"{path:<{w}}  error: {p.error}")
+            lines.append(f"{'error':<10} {'':>5}  " + " ".join(f"{'':>6}" for _ in classes) + f"  {p.path}: {p.error}")
         else:
-            lines.append(f"{path:<{w}}  {p.label:<10} {p.confidence:5.2f}  "
-                         + " ".join(f"{p.probabilities.get(c, 0.0):6.2f}" for c in classes))
+            lines.append(f"{p.label:<10} {p.confidence:5.2f}  "
+                         + " ".join(f"{p.probabilities.get(c, 0.0):6.2f}" for c in classes) + f"  {p.path}")
     return "\n".join(lines)
 
 

@@ -1,0 +1,259 @@
+"""OSC server benchmark: round-trip latency, lost replies, time to ready and memory of a real `drumtag serve`.
+
+Runs `python -m oscserver serve` as a subprocess on a free port and measures, for a synthesized 1-second one-shot:
+the in-process `classify_file` time; round-trip latency p50/p99 with 1 and with 8 concurrent clients; 10,000
+requests from 8 clients (each keeping a few requests in flight), counting replies, busy errors and lost replies;
+the time from start until the first pong; the server's resident memory. Prints each figure next to its target.
+
+    python benchmarks/bench_osc.py [--model PATH] [--requests 10000] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+from pythonosc import osc_message  # noqa: E402
+from pythonosc.osc_message_builder import OscMessageBuilder  # noqa: E402
+
+P = "/drumtag"
+
+
+def build(address: str, *args) -> bytes:
+    b = OscMessageBuilder(address)
+    for a in args:
+        b.add_arg(a)
+    return b.build().dgram
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def resolve_model(path: str | None, tmp: str) -> tuple[str, str]:
+    """(model path, how it was chosen): the given one, the bundled one, or a small model trained on synth audio."""
+    from oscserver.model import bundled_model_path
+
+    if path:
+        return path, "given"
+    if bundled_model_path().is_file():
+        return str(bundled_model_path()), "bundled"
+    import synth
+    from oscserver.dataset import load_dataset
+    from oscserver.training import train_model
+
+    print("bench_osc: no bundled model yet; training a small model on synthesized audio instead", file=sys.stderr)
+    root = synth.make_class_folder(os.path.join(tmp, "train"), per_class=6, packs=3)
+    model, _ = train_model(load_dataset(root), cv_splits=3)
+    return model.save(os.path.join(tmp, "synth.joblib")), "synthesized fallback (no bundled model)"
+
+
+class Client:
+    def __init__(self, port: int):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.dest = ("127.0.0.1", port)
+
+    def call(self, address: str, rid: int, *args, timeout: float = 10.0):
+        self.sock.sendto(build(address, 0, rid, *args), self.dest)
+        self.sock.settimeout(timeout)
+        while True:
+            msg = osc_message.OscMessage(self.sock.recvfrom(65535)[0])
+            if msg.params[0] == rid:
+                return msg.address, msg.params
+
+
+def wait_ready(port: int, proc, limit: float = 120.0) -> float:
+    """Seconds from now until the server answers a ping (polling every 20 ms)."""
+    start = time.perf_counter()
+    c = Client(port)
+    rid = 0
+    while time.perf_counter() - start < limit:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench_osc: the server exited ({proc.returncode}): {proc.stderr.read()}")
+        rid += 1
+        try:
+            if c.call(f"{P}/ping", rid, timeout=0.02)[0] == f"{P}/pong":
+                return time.perf_counter() - start
+        except (socket.timeout, ConnectionRefusedError):
+            continue
+    raise SystemExit("bench_osc: the server did not answer within 120 s")
+
+
+def latencies(port: int, path: str, *, clients: int, per_client: int) -> tuple[list[float], int]:
+    """Sequential classify round trips from ``clients`` threads; (seconds per round trip, errors)."""
+    out: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def run(k: int):
+        c = Client(port)
+        mine = []
+        for i in range(per_client):
+            t0 = time.perf_counter()
+            address, params = c.call(f"{P}/classify", k * 1_000_000 + i + 1, path)
+            mine.append(time.perf_counter() - t0)
+            if address != f"{P}/result":
+                with lock:
+                    errors[0] += 1
+        with lock:
+            out.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out, errors[0]
+
+
+def flood(port: int, path: str, *, total: int, clients: int, window: int = 4, linger: float = 10.0) -> dict:
+    """``total`` classify requests from ``clients`` sockets, each keeping ``window`` in flight; count what came back."""
+    counts = {"result": 0, "busy": 0, "other_error": 0, "lost": 0, "duplicates": 0}
+    lock = threading.Lock()
+    per = [total // clients + (1 if k < total % clients else 0) for k in range(clients)]
+
+    def run(k: int):
+        c = Client(port)
+        c.sock.settimeout(linger)
+        pending: set[int] = set()
+        seen: set[int] = set()
+        local = dict.fromkeys(counts, 0)
+        sent = 0
+        while sent < per[k] or pending:
+            while sent < per[k] and len(pending) < window:
+                sent += 1
+                pending.add(sent)
+                c.sock.sendto(build(f"{P}/classify", 0, sent, path), c.dest)
+            try:
+                msg = osc_message.OscMessage(c.sock.recvfrom(65535)[0])
+            except socket.timeout:
+                local["lost"] += len(pending)
+                pending.clear()
+                continue
+            rid = msg.params[0]
+            if rid in seen:
+                local["duplicates"] += 1
+                continue
+            seen.add(rid)
+            pending.discard(rid)
+            if msg.address == f"{P}/result":
+                local["result"] += 1
+            elif msg.address == f"{P}/error" and msg.params[2].startswith("busy"):
+                local["busy"] += 1
+            else:
+                local["other_error"] += 1
+        with lock:
+            for key, v in local.items():
+                counts[key] += v
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    counts["seconds"] = time.perf_counter() - t0
+    return counts
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process in MB, from /proc."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def row(name: str, value: str, target: str = "", ok: bool | None = None) -> None:
+    mark = "" if ok is None else ("ok" if ok else "MISSED")
+    print(f"  {name:<44} {value:>14}   {target:<14} {mark}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="model file (default: the bundled model, else a small synthesized one)")
+    parser.add_argument("--requests", type=int, default=10_000, help="requests in the lost-reply test")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=300, help="round trips for the one-client latency")
+    args = parser.parse_args()
+
+    import synth
+    from oscserver.classify import classify_file
+    from oscserver.model import load_model
+
+    with tempfile.TemporaryDirectory(prefix="bench-osc-") as tmp:
+        model_path, how = resolve_model(args.model, tmp)
+        wav = synth.write(os.path.join(tmp, "one-shot 1s.wav"), synth.kick(duration=1.0))
+
+        model = load_model(model_path)
+        classify_file(wav, model)
+        inproc = []
+        for _ in range(100):
+            t0 = time.perf_counter()
+            classify_file(wav, model)
+            inproc.append(time.perf_counter() - t0)
+
+        port = free_port()
+        t_start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "oscserver", "serve", "--port", str(port), "--model",
+                                 model_path], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_ready(port, proc)
+            ready = time.perf_counter() - t_start  # from Popen, so interpreter start-up counts
+            rss_idle, _ = rss_mb(proc.pid)
+            latencies(port, wav, clients=1, per_client=20)  # warm the socket path
+            one, err1 = latencies(port, wav, clients=1, per_client=args.rounds)
+            many, err8 = latencies(port, wav, clients=args.clients, per_client=max(1, args.rounds // args.clients))
+            counts = flood(port, wav, total=args.requests, clients=args.clients)
+            rss_now, rss_peak = rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+    ms = 1000.0
+    print(f"drumtag OSC benchmark: model {model.model_id} ({how}); {os.cpu_count()} CPUs; "
+          f"a 1-second synthesized kick")
+    row("in-process classify_file p50 / p99", f"{statistics.median(inproc) * ms:.1f} / "
+        f"{percentile(inproc, 99) * ms:.1f} ms")
+    p50, p99 = statistics.median(one) * ms, percentile(one, 99) * ms
+    row(f"round trip, 1 client, p50 ({len(one)} requests)", f"{p50:.1f} ms", "<= 10 ms", p50 <= 10)
+    row("round trip, 1 client, p99", f"{p99:.1f} ms", "<= 30 ms", p99 <= 30)
+    row("  overhead over in-process (p50)", f"{p50 - statistics.median(inproc) * ms:+.1f} ms")
+    row(f"round trip, {args.clients} clients, p50 ({len(many)} requests)", f"{statistics.median(many) * ms:.1f} ms")
+    row(f"round trip, {args.clients} clients, p99", f"{percentile(many, 99) * ms:.1f} ms")
+    row("errors in the latency runs", f"{err1 + err8}", "0", err1 + err8 == 0)
+    row(f"{args.requests} requests from {args.clients} clients (4 in flight each)", f"{counts['seconds']:.1f} s")
+    row("  results", f"{counts['result']}")
+    row("  busy errors (queue full)", f"{counts['busy']}")
+    row("  other errors", f"{counts['other_error']}", "0", counts["other_error"] == 0)
+    row("  lost replies", f"{counts['lost']}", "0", counts["lost"] == 0)
+    row("  duplicate replies", f"{counts['duplicates']}", "0", counts["duplicates"] == 0)
+    row("ready (start until first pong)", f"{ready:.2f} s", "<= 2 s", ready <= 2)
+    row("server RSS idle / after load / peak", f"{rss_idle:.0f}/{rss_now:.0f}/{rss_peak:.0f} MB", "< 300 MB",
+        rss_peak < 300)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Audio loading: formats, rates, channels, leading silence, short and long files, and clear errors."""
+
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import synth
+from oscserver.audio import load_audio
+from oscserver.errors import AudioError
+
+
+@pytest.mark.parametrize("ext,subtype", [("wav", "PCM_16"), ("wav", "PCM_24"), ("wav", "FLOAT"), ("aiff", "PCM_16"),
+                                         ("flac", "PCM_16"), ("ogg", "VORBIS"), ("mp3", "MPEG_LAYER_III")])
+def test_reads_every_format(tmp_path, ext, subtype):
+    y = synth.snare(sr=44100)
+    path = synth.write(tmp_path / f"s.{ext}", y, sr=44100, subtype=subtype)
+    audio = load_audio(path, sr=22050)
+    assert audio.sr == 22050 and audio.source_sr == 44100
+    assert abs(len(audio.y) - len(y) / 2) < 1200  # mp3 pads a little
+    assert 0.5 < np.max(np.abs(audio.y)) <= 1.0
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 48000, 96000])
+def test_any_rate_and_channels_become_mono_at_model_rate(tmp_path, rate):
+    y = synth.kick(sr=rate)
+    stereo = np.stack([y, 0.5 * y], axis=1)
+    audio = load_audio(synth.write(tmp_path / "k.wav", stereo, sr=rate), sr=22050)
+    assert audio.y.ndim == 1 and audio.channels == 2
+    assert abs(len(audio.y) - len(y) * 22050 / rate) <= 2
+    assert abs(np.max(np.abs(audio.y)) - 0.75 * 0.9) < 0.05  # the mean of the channels
+
+
+def test_leading_silence_is_skipped(tmp_path):
+    y = np.concatenate([np.zeros(22050, np.float32), synth.kick()])
+    audio = load_audio(synth.write(tmp_path / "late.wav", y), sr=22050)
+    assert audio.offset == pytest.approx(1.0, abs=0.01)
+    assert np.max(np.abs(audio.y[:200])) > 0.01  # the sound starts within the first 10 ms
+
+
+def test_very_short_file(tmp_path):
+    y = synth.hat()[: int(0.01 * synth.SR)]  # 10 ms
+    audio = load_audio(synth.write(tmp_path / "tick.wav", y), sr=22050)
+    assert 0 < len(audio.y) <= len(y)
+
+
+def test_long_file_reads_only_a_bounded_window(tmp_path):
+    sr = 22050
+    y = (np.random.default_rng(0).standard_normal(sr * 600) * 0.1).astype(np.float32)  # ten minutes
+    path = synth.write(tmp_path / "song.wav", y, sr=sr)
+    audio = load_audio(path, sr=sr, duration=4.0)
+    assert audio.file_duration == pytest.approx(600.0)
+    assert len(audio.y) <= int(4.01 * sr)
+
+
+def test_wave_wrapped_ogg(tmp_path):
+    """LMMS ships WAV files whose RIFF header wraps Ogg Vorbis data (format tag 0x674f)."""
+    ogg = synth.write(tmp_path / "inner.ogg", synth.snare(), subtype="VORBIS")
+    data = open(ogg, "rb").read()
+    fmt = (b"fmt " + (18).to_bytes(4, "little") + (0x674F).to_bytes(2, "little") + (1).to_bytes(2, "little")
+           + (22050).to_bytes(4, "little") + (44100).to_bytes(4, "little") + (2).to_bytes(2, "little")
+           + (16).to_bytes(2, "little") + (0).to_bytes(2, "little"))
+    body = b"WAVE" + fmt + b"data" + len(data).to_bytes(4, "little") + data
+    wrapped = tmp_path / "wrapped.wav"
+    wrapped.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
+    audio = load_audio(wrapped, sr=22050)
+    assert len(audio.y) > 1000
+
+
+def _file(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("make,reason", [
+    (lambda d: d / "missing.wav", "no such file"),
+    (lambda d: d, "is a folder"),
+    (lambda d: _file(d / "empty.wav", b""), "empty file"),
+    (lambda d: _file(d / "text.wav", b"not audio at all " * 20), "not an audio file"),
+    (lambda d: synth.write(d / "silent.wav", synth.silence()), "silent"),
+])
+def test_bad_input_names_file_and_reason(tmp_path, make, reason):
+    path = make(tmp_path)
+    with pytest.raises(AudioError) as err:
+        load_audio(path)
+    assert reason in str(err.value)
+    assert os.fspath(path) in str(err.value)
+
+
+def test_truncated_wav_is_reported(tmp_path):
+    path = synth.write(tmp_path / "full.wav", np.tile(synth.kick(), 4), subtype="PCM_16")
+    data = open(path, "rb").read()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(AudioError, match="truncated"):
+        load_audio(cut)
+
+
+def test_loading_never_writes(tmp_path):
+    path = synth.write(tmp_path / "k.wav", synth.kick())
+    before = (os.stat(path).st_mtime_ns, open(path, "rb").read())
+    load_audio(path)
+    assert (os.stat(path).st_mtime_ns, open(path, "rb").read()) == before

@@ -1,0 +1,93 @@
+"""Features: the spectral building blocks equal librosa's, and the vector separates the drum classes sensibly."""
+
+import numpy as np
+import pytest
+
+import synth
+from oscserver import features as F
+
+
+@pytest.fixture(scope="module")
+def librosa():
+    return pytest.importorskip("librosa")
+
+
+def test_stft_matches_librosa(librosa):
+    y = synth.snare()
+    ours = F.stft(y, n_fft=1024, hop_length=256)
+    ref = np.abs(librosa.stft(y, n_fft=1024, hop_length=256, center=True, pad_mode="constant"))
+    assert ours.shape == ref.shape
+    assert np.allclose(ours, ref, atol=1e-3 * ref.max())
+
+
+def test_mel_and_mfcc_match_librosa(librosa):
+    assert np.allclose(F.mel_filters(sr=22050, n_fft=1024, n_mels=40),
+                       librosa.filters.mel(sr=22050, n_fft=1024, n_mels=40), atol=1e-6)
+    y = synth.kick()
+    S = F.stft(y, n_fft=1024, hop_length=256)
+    ours = F.mfcc(S_power=S ** 2, mel_basis=F.mel_filters(sr=22050, n_fft=1024, n_mels=40), n_mfcc=13)
+    mel = librosa.feature.melspectrogram(S=S ** 2, sr=22050, n_mels=40)
+    ref = librosa.feature.mfcc(S=librosa.power_to_db(mel), n_mfcc=13)
+    assert np.allclose(ours, ref, atol=1e-3)
+
+
+def test_centroid_matches_librosa(librosa):
+    y = synth.hat()
+    S = F.stft(y, n_fft=1024, hop_length=256)
+    ref = librosa.feature.spectral_centroid(S=S, sr=22050, n_fft=1024)[0]
+    assert np.allclose(F.spectral_centroid(S=S, freqs=F.fft_frequencies(sr=22050, n_fft=1024)), ref, rtol=1e-4)
+
+
+@pytest.mark.parametrize("freq", [55.0, 110.0, 440.0, 1000.0])
+def test_pitch_estimate_finds_a_tone(freq):
+    f0, periodicity = F._pitch(synth.tone(freq=freq, duration=0.3), sr=22050, fmin=40, fmax=2000)
+    assert f0 == pytest.approx(freq, rel=0.03)
+    assert periodicity > 0.9
+
+
+def test_pitch_of_noise_is_not_periodic():
+    assert F._pitch(synth.noise(duration=0.3), sr=22050, fmin=40, fmax=2000)[1] < 0.3
+
+
+def _named(y, spec=F.FeatureSpec()):
+    return dict(zip(F.feature_names(spec), F.extract(y, sr=spec.sr, spec=spec)))
+
+
+def test_vector_shape_names_and_finiteness():
+    spec = F.FeatureSpec()
+    for label in synth.GENERATORS:
+        v = F.extract(synth.varied(label, 1), sr=spec.sr, spec=spec)
+        assert v.shape == (len(F.feature_names(spec)),) and v.dtype == np.float32
+        assert np.all(np.isfinite(v))
+
+
+def test_features_order_the_classes_as_physics_says():
+    kick, snare, hat, tone = (_named(synth.kick()), _named(synth.snare()), _named(synth.hat()),
+                              _named(synth.tone(duration=1.5)))
+    assert kick["log_centroid_body"] < snare["log_centroid_body"] < hat["log_centroid_body"]
+    assert kick["low_high_ratio"] > 0 > hat["low_high_ratio"]
+    assert tone["log_duration_60"] > kick["log_duration_60"] > hat["log_duration_60"]
+    assert tone["harmonicity"] > 0.9 > hat["harmonicity"]
+    assert np.exp(kick["log_pitch"]) < 150
+
+
+def test_level_does_not_change_features():
+    y = synth.snare()
+    spec = F.FeatureSpec()
+    assert np.allclose(F.extract(y, sr=spec.sr, spec=spec), F.extract(0.1 * y, sr=spec.sr, spec=spec), atol=1e-3)
+
+
+def test_tiny_and_silent_input_give_finite_vectors():
+    spec = F.FeatureSpec()
+    for y in (synth.hat()[:50], np.zeros(100, np.float32)):
+        assert np.all(np.isfinite(F.extract(y, sr=spec.sr, spec=spec)))
+
+
+def test_wrong_rate_is_refused():
+    with pytest.raises(ValueError, match="sr=44100"):
+        F.extract(synth.kick(), sr=44100, spec=F.FeatureSpec())
+
+
+def test_spec_round_trips_through_a_dict():
+    spec = F.FeatureSpec()
+    assert F.FeatureSpec.from_dict(spec.to_dict()) == spec

@@ -1,0 +1,145 @@
+"""Training on synthesized classes, grouped CV, save/load, and refusing incompatible model files."""
+
+import io
+import os
+
+import joblib
+import numpy as np
+import pytest
+
+import synth
+from oscserver import model as M
+from oscserver.classify import classify_file, classify_many
+from oscserver.dataset import from_csv, load_dataset
+from oscserver.errors import ModelError, UsageError
+from oscserver.features import FEATURE_VERSION
+from oscserver.training import featurize, grouped_cv, train_model
+
+
+def test_synth_model_learns_the_classes(synth_model, tmp_path):
+    for label in ("kick", "snare", "hat", "percussion", "other"):
+        path = synth.write(tmp_path / f"{label}.wav", synth.varied(label, 99))
+        pred = classify_file(path, synth_model)
+        assert pred.label == label
+        assert set(pred.probabilities) == set(synth_model.classes)
+        assert sum(pred.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+        assert pred.confidence == max(pred.probabilities.values())
+
+
+def test_metadata_is_complete(synth_model):
+    m = synth_model.metadata
+    assert m["spec"]["version"] == FEATURE_VERSION
+    assert m["classes"] == list(synth_model.classes)
+    assert {"scikit-learn", "numpy", "drumtag"} <= set(m["versions"])
+    assert m["cv"]["macro_f1"] > 0.9 and len(m["cv"]["confusion"]) == 5
+    assert "pack folder" in m["cv"]["grouping"]
+    assert sum(s["files"] for s in m["sources"]) == m["training"]["files"] == 90
+    assert synth_model.model_id.startswith("extratrees-")
+
+
+def test_training_is_reproducible(synth_train_dir):
+    ds = load_dataset(synth_train_dir)
+    a, _ = train_model(ds, jobs=1, seed=3, cv_splits=3)
+    b, _ = train_model(ds, jobs=2, seed=3, cv_splits=3)
+    assert a.model_id == b.model_id
+    X = np.random.default_rng(0).normal(size=(5, len(a.metadata["feature_names"]))).astype(np.float32)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_cv_folds_never_split_a_pack(synth_train_dir):
+    """Every group is scored by a model that saw none of its files: a pack that differs from the rest is missed."""
+    ds = load_dataset(synth_train_dir)
+    feats = featurize(ds, M.FeatureSpec(), jobs=1)
+    # relabel pack2's kicks as other: had a fold split the pack, siblings in training would teach "other"
+    moved = (feats.groups == "pack2") & (feats.y == "kick")
+    feats.y = np.where(moved, "other", feats.y)
+    _, yp, _, _ = grouped_cv(feats, estimator="extratrees", classes=ds.classes, n_splits=3)
+    # scored by a model trained on packs 0-1 only, where kicks are kicks
+    assert np.mean(yp[moved] == "kick") > 0.8
+
+
+def test_augmented_rows_are_not_scored(synth_train_dir):
+    ds = load_dataset(synth_train_dir)
+    feats = featurize(ds, M.FeatureSpec(), augment=2, jobs=1)
+    assert len(feats.y) == 3 * len(ds.items) and feats.original.sum() == len(ds.items)
+    yt, _, _, _ = grouped_cv(feats, estimator="extratrees", classes=ds.classes, n_splits=3)
+    assert len(yt) == len(ds.items)
+
+
+def test_one_group_is_refused(tmp_path):
+    root = synth.make_class_folder(tmp_path, per_class=3, packs=1, classes=("kick", "hat"))
+    with pytest.raises(UsageError, match="at least two groups"):
+        train_model(load_dataset(root), jobs=1)
+
+
+def test_csv_dataset(tmp_path, synth_train_dir):
+    rows = ["path,label,group,source,licence"]
+    for label in ("kick", "hat"):
+        for pack in ("pack0", "pack1"):
+            for f in sorted(os.listdir(os.path.join(synth_train_dir, label, pack))):
+                rows.append(f"{os.path.join(synth_train_dir, label, pack, f)},{label},{pack},synth,CC0")
+    csv = tmp_path / "set.csv"
+    csv.write_text("\n".join(rows))
+    ds = from_csv(str(csv))
+    model, cv = train_model(ds, jobs=1, cv_splits=2)
+    assert model.classes == ("kick", "hat") and cv["n_groups"] == 2
+    assert model.metadata["sources"] == [{"source": "synth", "licence": "CC0", "files": 24,
+                                          "per_class": {"kick": 12, "hat": 12}}]
+
+
+def test_save_is_atomic_and_load_round_trips(synth_model, tmp_path):
+    path = tmp_path / "m.joblib"
+    path.write_bytes(b"the user's old model")
+    synth_model.save(path)
+    loaded = M.load_model(path)
+    assert loaded.model_id == synth_model.model_id and loaded.spec == synth_model.spec
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temp files left
+    assert os.path.getsize(path) < 10 * 1024 * 1024
+
+
+def _rewrite(src, dst, **meta):
+    payload = joblib.load(src)
+    payload["metadata"].update(meta)
+    joblib.dump(payload, dst)
+    return dst
+
+
+def test_other_feature_version_is_refused(synth_model_path, tmp_path):
+    meta = joblib.load(synth_model_path)["metadata"]
+    path = _rewrite(synth_model_path, tmp_path / "old.joblib", spec=dict(meta["spec"], version=FEATURE_VERSION + 1))
+    with pytest.raises(ModelError, match="feature version.*retrain"):
+        M.load_model(path)
+
+
+def test_other_sklearn_version_is_refused(synth_model_path, tmp_path):
+    meta = joblib.load(synth_model_path)["metadata"]
+    path = _rewrite(synth_model_path, tmp_path / "old.joblib",
+                    versions=dict(meta["versions"], **{"scikit-learn": "0.24.2"}))
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2.*pip install scikit-learn==0\.24\.2"):
+        M.load_model(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage", None])
+def test_not_a_model_file(tmp_path, content):
+    path = tmp_path / "x.joblib"
+    if content is None:
+        joblib.dump({"something": "else"}, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ModelError, match="not a drumtag model"):
+        M.load_model(path)
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ModelError, match="no such model file"):
+        M.load_model(tmp_path / "nope.joblib")
+
+
+def test_classify_many_reports_failures_and_goes_on(synth_model, tmp_path):
+    good = [synth.write(tmp_path / f"k{i}.wav", synth.varied("kick", i)) for i in range(6)]
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"junk" * 100)
+    preds = {p.path: p for p in classify_many(good + [str(bad)], synth_model, jobs=2)}
+    assert set(preds) == set(good) | {str(bad)}
+    assert preds[str(bad)].error and preds[str(bad)].label is None
+    assert all(preds[g].label == "kick" for g in good)
