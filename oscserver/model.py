@@ -29,10 +29,13 @@ BUNDLED_NAME = "drumtag-default.joblib"
 
 
 def bundled_model_path() -> Path:
-    """Where the bundled model lives inside the installed package (``models/`` in the source tree)."""
-    from . import bundled
+    """Where the bundled model lives: ``oscserver/bundled/`` when installed, ``models/`` in a source checkout."""
+    try:
+        from . import bundled
 
-    return Path(bundled.__file__).with_name(BUNDLED_NAME)
+        return Path(bundled.__file__).with_name(BUNDLED_NAME)
+    except ImportError:  # running from a source tree that shadows the installed package
+        return Path(__file__).resolve().parent.parent / "models" / BUNDLED_NAME
 
 
 @dataclass

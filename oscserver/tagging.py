@@ -164,7 +164,7 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
             summary.by_label[entry.label] += 1
         elif _reuse(catalog, summary, model_id, work):
             pass
-        elif hsh in by_hash or key in todo:
+        elif hsh in by_hash:
             copies.append(work)
         else:
             by_hash[hsh] = key
