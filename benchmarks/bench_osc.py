@@ -88,7 +88,7 @@ def wait_ready(port: int, proc, limit: float = 120.0) -> float:
     rid = 0
     while time.perf_counter() - start < limit:
         if proc.poll() is not None:
-            raise SystemExit(f"bench_osc: the server exited ({proc.returncode}): {proc.stderr.read()}")
+            raise SystemExit(f"bench_osc: the server exited with status {proc.returncode}")
         rid += 1
         try:
             if c.call(f"{P}/ping", rid, timeout=0.02)[0] == f"{P}/pong":
@@ -98,8 +98,8 @@ def wait_ready(port: int, proc, limit: float = 120.0) -> float:
     raise SystemExit("bench_osc: the server did not answer within 120 s")
 
 
-def latencies(port: int, path: str, *, clients: int, per_client: int) -> tuple[list[float], int]:
-    """Sequential classify round trips from ``clients`` threads; (seconds per round trip, errors)."""
+def latencies(port: int, path: str | None, *, clients: int, per_client: int) -> tuple[list[float], int]:
+    """Sequential classify (or, without a path, ping) round trips from ``clients`` threads; (seconds, errors)."""
     out: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -109,9 +109,10 @@ def latencies(port: int, path: str, *, clients: int, per_client: int) -> tuple[l
         mine = []
         for i in range(per_client):
             t0 = time.perf_counter()
-            address, params = c.call(f"{P}/classify", k * 1_000_000 + i + 1, path)
+            rid = k * 1_000_000 + i + 1
+            address, params = c.call(f"{P}/classify", rid, path) if path else c.call(f"{P}/ping", rid)
             mine.append(time.perf_counter() - t0)
-            if address != f"{P}/result":
+            if address not in (f"{P}/result", f"{P}/pong"):
                 with lock:
                     errors[0] += 1
         with lock:
@@ -175,6 +176,36 @@ def flood(port: int, path: str, *, total: int, clients: int, window: int = 4, li
     return counts
 
 
+class Serve:
+    """`python -m oscserver serve` on a free port, its stderr in a temporary file; ``ready`` = seconds to first pong."""
+
+    def __init__(self, model_path: str, *extra: str):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile("w+")
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "oscserver", "serve", "--port", str(self.port),
+                                      "--model", model_path, *extra], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                     stderr=self.log, text=True)
+
+    def __enter__(self):
+        wait_ready(self.port, self.proc)
+        self.ready = time.perf_counter() - self.t0  # from Popen, so interpreter start-up counts
+        return self
+
+    def first_classify(self, wav: str) -> float:
+        Client(self.port).call(f"{P}/classify", 1, wav, timeout=120)
+        return time.perf_counter() - self.t0
+
+    def log_lines(self) -> list[str]:
+        self.log.seek(0)
+        return self.log.read().splitlines()
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(60)
+        self.log.close()
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident memory of a process in MB, from /proc."""
     fields = {}
@@ -214,25 +245,26 @@ def main() -> int:
             classify_file(wav, model)
             inproc.append(time.perf_counter() - t0)
 
-        port = free_port()
-        t_start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "oscserver", "serve", "--port", str(port), "--model",
-                                 model_path], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            wait_ready(port, proc)
-            ready = time.perf_counter() - t_start  # from Popen, so interpreter start-up counts
-            rss_idle, _ = rss_mb(proc.pid)
+        # every request classifies the file (--cache-size 0): the honest latency of classification over OSC
+        with Serve(model_path, "--cache-size", "0") as server:
+            port = server.port
+            ready, ready_classify = server.ready, server.first_classify(wav)
+            rss_idle, _ = rss_mb(server.proc.pid)
             latencies(port, wav, clients=1, per_client=20)  # warm the socket path
+            pings, err_p = latencies(port, None, clients=1, per_client=args.rounds)
             one, err1 = latencies(port, wav, clients=1, per_client=args.rounds)
             many, err8 = latencies(port, wav, clients=args.clients, per_client=max(1, args.rounds // args.clients))
             counts = flood(port, wav, total=args.requests, clients=args.clients)
-            rss_now, rss_peak = rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(30)
+            rss_now, rss_peak = rss_mb(server.proc.pid)
+            server_log = server.log_lines()
+        # the default server: a clip asked for again is answered from the result cache
+        with Serve(model_path) as server:
+            server.first_classify(wav)
+            cached, err_c = latencies(server.port, wav, clients=1, per_client=args.rounds)
 
     ms = 1000.0
-    print(f"drumtag OSC benchmark: model {model.model_id} ({how}); {os.cpu_count()} CPUs; "
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"drumtag OSC benchmark: model {model.model_id} ({how}); {os.cpu_count()} CPUs, load average {load}; "
           f"a 1-second synthesized kick")
     row("in-process classify_file p50 / p99", f"{statistics.median(inproc) * ms:.1f} / "
         f"{percentile(inproc, 99) * ms:.1f} ms")
@@ -242,7 +274,12 @@ def main() -> int:
     row("  overhead over in-process (p50)", f"{p50 - statistics.median(inproc) * ms:+.1f} ms")
     row(f"round trip, {args.clients} clients, p50 ({len(many)} requests)", f"{statistics.median(many) * ms:.1f} ms")
     row(f"round trip, {args.clients} clients, p99", f"{percentile(many, 99) * ms:.1f} ms")
-    row("errors in the latency runs", f"{err1 + err8}", "0", err1 + err8 == 0)
+    row("ping round trip (transport alone) p50 / p99", f"{statistics.median(pings) * ms:.2f} / "
+        f"{percentile(pings, 99) * ms:.2f} ms")
+    row("round trip, 1 client, cached result, p50 / p99", f"{statistics.median(cached) * ms:.1f} / "
+        f"{percentile(cached, 99) * ms:.1f} ms")
+    errors = err1 + err8 + err_c + err_p
+    row("errors in the latency runs", f"{errors}", "0", errors == 0)
     row(f"{args.requests} requests from {args.clients} clients (4 in flight each)", f"{counts['seconds']:.1f} s")
     row("  results", f"{counts['result']}")
     row("  busy errors (queue full)", f"{counts['busy']}")
@@ -250,8 +287,11 @@ def main() -> int:
     row("  lost replies", f"{counts['lost']}", "0", counts["lost"] == 0)
     row("  duplicate replies", f"{counts['duplicates']}", "0", counts["duplicates"] == 0)
     row("ready (start until first pong)", f"{ready:.2f} s", "<= 2 s", ready <= 2)
+    row("start until first classify result", f"{ready_classify:.2f} s")
     row("server RSS idle / after load / peak", f"{rss_idle:.0f}/{rss_now:.0f}/{rss_peak:.0f} MB", "< 300 MB",
         rss_peak < 300)
+    if len(server_log) > 2:
+        print(f"server log ({len(server_log)} lines), last lines:", *server_log[-5:], sep="\n  ")
     return 0
 
 

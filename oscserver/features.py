@@ -292,7 +292,7 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
         per_band += [_log(times[k] + 1e-3), _log(decay), 10 * np.log10(max(float(e.sum()), _EPS) / total_energy)]
 
     # MFCC statistics over the non-silent frames, and over the attack
-    mel_basis = _mel_basis(spec)
+    mel_basis = _mel_basis(spec, spec.n_mels)
     M = mfcc(S_power=P, mel_basis=mel_basis, n_mfcc=spec.n_mfcc)
     act = M[:, active] if active.any() else M
     mf = list(act.mean(axis=1)) + list(act.std(axis=1)) + list(M[:, seg_frames[0]].mean(axis=1))
@@ -304,8 +304,8 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
 _MEL_CACHE: dict[tuple, np.ndarray] = {}
 
 
-def _mel_basis(spec: FeatureSpec) -> np.ndarray:
-    key = (spec.sr, spec.n_fft, spec.n_mels)
+def _mel_basis(spec: FeatureSpec, n_mels: int) -> np.ndarray:
+    key = (spec.sr, spec.n_fft, n_mels)
     if key not in _MEL_CACHE:
-        _MEL_CACHE[key] = mel_filters(sr=spec.sr, n_fft=spec.n_fft, n_mels=spec.n_mels)
+        _MEL_CACHE[key] = mel_filters(sr=spec.sr, n_fft=spec.n_fft, n_mels=n_mels)
     return _MEL_CACHE[key]

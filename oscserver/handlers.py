@@ -8,12 +8,14 @@ exception into one ``/drumtag/error`` reply.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
@@ -87,6 +89,47 @@ class Jobs:
             return sum(len(es) for es in self._jobs.values())
 
 
+class ResultCache:
+    """Recent predictions keyed by (real path, size, mtime): a clip selected again is answered without decoding it.
+
+    A file that changes gets a new key (its size or modification time differ), so a stale result is never served.
+    """
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+
+    @staticmethod
+    def key(real: str) -> tuple | None:
+        try:
+            st = os.stat(real)
+        except OSError:
+            return None
+        return real, st.st_size, st.st_mtime_ns
+
+    def get(self, key: tuple | None):
+        if key is None or self.size <= 0:
+            return None
+        with self._lock:
+            prediction = self._items.get(key)
+            if prediction is not None:
+                self._items.move_to_end(key)
+            return prediction
+
+    def put(self, key: tuple | None, prediction) -> None:
+        if key is None or self.size <= 0 or prediction.error:
+            return
+        with self._lock:
+            self._items[key] = prediction
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 @dataclass
 class Context:
     """What the handlers need: the model, the colour map, the file-access policy and the job registry.
@@ -101,6 +144,7 @@ class Context:
     max_bytes: int = DEFAULT_MAX_BYTES
     catalog_path: str | None = None
     jobs: Jobs = field(default_factory=Jobs)
+    cache: ResultCache = field(default_factory=ResultCache)
     progress_interval: float = 0.5
     #: classify_many predicts this many files at once: 1 streams each result, more is faster for big folders
     batch: int = 4
@@ -198,12 +242,19 @@ def cancel(ctx: Context, req: Request) -> Iterator[Reply]:
 def classify(ctx: Context, req: Request) -> Iterator[Reply]:
     path = req.params["path"]
     real = check_path(ctx, path)
-    try:
-        prediction = ctx.classify_file(real, ctx.model)
-    except AudioError as exc:  # name the file as the client gave it, not its resolved path
-        raise AudioError(path, exc.reason) from None
-    if prediction.error:
-        raise AudioError(path, prediction.error)
+    key = ctx.cache.key(real)
+    prediction = ctx.cache.get(key)
+    if prediction is None:
+        try:
+            prediction = ctx.classify_file(real, ctx.model)
+        except AudioError as exc:  # name the file as the client gave it, not its resolved path
+            raise AudioError(path, exc.reason) from None
+        except Exception as exc:  # a decoder or feature bug still gets an answer that names the file
+            log.exception("classifying %s", real)
+            raise AudioError(path, f"could not be classified ({type(exc).__name__}: {exc})") from None
+        if prediction.error:
+            raise AudioError(path, prediction.error)
+        ctx.cache.put(key, prediction)
     yield result_reply(ctx, req.request_id, path, prediction)
 
 
@@ -247,15 +298,21 @@ def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
     total = len(files) + failed
     ok = done = 0
     progress = _Progress(rid, ctx.progress_interval)
+    keys = {real: ctx.cache.key(real) for real in files}
+    hits = {real: ctx.cache.get(keys[real]) for real in files}
+    cached = [p for p in hits.values() if p is not None]
+    todo = [real for real, p in hits.items() if p is None]
     if files and not req.cancel.is_set():
         yield Reply(f"{P}/progress", (rid, failed, total))
-        for prediction in ctx.classify_many(list(files), ctx.model, cancel=req.cancel, batch=ctx.batch):
+        fresh = ctx.classify_many(todo, ctx.model, cancel=req.cancel, batch=ctx.batch) if todo else ()
+        for prediction in itertools.chain(cached, fresh):
             shown = files.get(prediction.path, prediction.path)
             if prediction.error:
                 failed += 1
                 yield Reply(f"{P}/file_error", (rid, shown, prediction.error))
             else:
                 ok += 1
+                ctx.cache.put(keys.get(prediction.path), prediction)
                 yield result_reply(ctx, rid, shown, prediction)
             done += 1
             if req.cancel.is_set():

@@ -116,7 +116,8 @@ class Sidecar:
         self._bag = self._items_bag()
         self._items: dict[str, ET.Element] = {}
         for li in self._bag.findall(RDF_LI):
-            name = li.get(ABL_PATH) if li.find(ABL_PATH) is None else li.find(ABL_PATH).text
+            path_el = li.find(ABL_PATH)
+            name = li.get(ABL_PATH) if path_el is None else path_el.text  # element or attribute form
             if name:
                 self._items.setdefault(_nfc(name.strip()), li)
 
@@ -142,7 +143,7 @@ class Sidecar:
         body = text[start.start():ends[-1].end()]
         root = _parse(body)
         for prefix, uri in _namespaces(body):
-            if uri not in (NS_DRUMTAG,) and prefix not in _PREFIXES:
+            if prefix not in _PREFIXES:
                 try:
                     ET.register_namespace(prefix, uri)  # keep the file's own prefixes when writing it back
                 except ValueError:  # ET reserves ns0, ns1, ...: such prefixes come back as ns<N> anyway

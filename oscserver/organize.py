@@ -11,7 +11,6 @@ what is new (an existing link to, or identical copy of, the same original is rec
 from __future__ import annotations
 
 import collections
-import itertools
 import logging
 import os
 import threading
@@ -108,7 +107,9 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None) -
     src = os.path.abspath(src)
     os.makedirs(class_dir, exist_ok=True)
     stem, ext = os.path.splitext(os.path.basename(src))
-    for n in itertools.count(1):
+    n = 0
+    while True:
+        n += 1
         target = os.path.join(class_dir, f"{stem}{ext}" if n == 1 else f"{stem} ({n}){ext}")
         if os.path.lexists(target):
             if _same(target, src, mode=mode, src_hash=src_hash):
@@ -122,7 +123,6 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None) -
         else:
             atomic_copy(src, target)
         return target, True
-    raise AssertionError("unreachable")
 
 
 def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode: str = "link",

@@ -61,7 +61,8 @@ _ID = Arg("request_id", "i")
 REQUESTS: tuple[Message, ...] = (
     Message(f"{PREFIX}/ping", _HEAD, "Is the server up, and which model does it serve?",
             replies=(f"{PREFIX}/pong",)),
-    Message(f"{PREFIX}/classify", _HEAD + (Arg("path", "s", "absolute path of one audio file"),),
+    Message(f"{PREFIX}/classify",
+            _HEAD + (Arg("path", "s", "one audio file (absolute; a relative path is relative to the server's cwd)"),),
             "Classify one file.", replies=(f"{PREFIX}/result",)),
     Message(f"{PREFIX}/classify_many", _HEAD,
             "Classify files and folders (recursively): a result or file_error per file as it completes, "

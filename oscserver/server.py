@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import queue
 import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -233,8 +232,6 @@ class Server:
         self.sock.bind(sockaddr)
         self.sock.settimeout(0.2)
         self._stopping = threading.Event()
-        self._stopped = threading.Event()
-        self._send_lock = threading.Lock()
         self._lanes = {"single": queue.Queue(maxsize=max(1, queue_size)),
                        "batch": queue.Queue(maxsize=max(1, queue_size))}
         self._workers = [threading.Thread(target=self._work, args=(self._lanes[lane],), daemon=True,
@@ -325,25 +322,21 @@ class Server:
     # life cycle
     def serve_forever(self) -> None:
         """Receive until ``stop()``; never lets an exception end the loop."""
-        try:
-            while not self._stopping.is_set():
-                try:
-                    dgram, source = self.sock.recvfrom(RECV_SIZE)
-                except socket.timeout:
-                    continue
-                except OSError as exc:
-                    if self._stopping.is_set():
-                        break
-                    log.warning("receive failed: %s", exc)
-                    continue
-                try:
-                    self._dispatch(dgram, source)
-                except Exception:
-                    log.exception("datagram from %s", source)
-                    self.send(error_reply(protocol.UNKNOWN_REQUEST_ID, "", "internal error reading the packet"),
-                              source)
-        finally:
-            self._stopped.set()
+        while not self._stopping.is_set():
+            try:
+                dgram, source = self.sock.recvfrom(RECV_SIZE)
+            except socket.timeout:
+                continue
+            except OSError as exc:
+                if self._stopping.is_set():
+                    break
+                log.warning("receive failed: %s", exc)
+                continue
+            try:
+                self._dispatch(dgram, source)
+            except Exception:
+                log.exception("datagram from %s", source)
+                self.send(error_reply(protocol.UNKNOWN_REQUEST_ID, "", "internal error reading the packet"), source)
 
     def start(self) -> Server:
         """Serve in a background thread (for tests and embedding)."""

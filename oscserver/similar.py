@@ -89,9 +89,9 @@ def find_similar(path: str | os.PathLike, *, model, catalog_path: str | os.PathL
                  k: int = 10) -> list[Neighbor]:
     """The ``k`` catalogued files nearest to ``path`` (tagged with ``model``), nearest first.
 
-    ``path`` is featurized now unless its catalog row is current. The file itself (also through a link to it)
-    and catalogued files that no longer exist are left out. Raises UsageError for ``k < 1``, AudioError for an
-    unreadable file, CatalogError when the catalog has no rows of this model.
+    ``path`` is featurized now unless its catalog row is current. Left out: the file itself (also through a link
+    to it), catalogued files that no longer exist, and second links to one file. Raises UsageError for
+    ``k < 1``, AudioError for an unreadable file, CatalogError when the catalog has no rows of this model.
     """
     if k < 1:
         raise UsageError(f"k: {k} must be at least 1")
@@ -111,8 +111,12 @@ def find_similar(path: str | os.PathLike, *, model, catalog_path: str | os.PathL
         want = k + 8
         while True:
             rows = _nearest(catalog, model.model_id, qz, mean, scale, key, want)
-            found = [Neighbor(p, d, lab) for d, p, lab in rows
-                     if os.path.exists(p) and os.path.realpath(p) != real]
+            found, seen = [], {real}
+            for d, p, lab in rows:  # one entry per real file: links (an organize view) are not listed twice
+                target = os.path.realpath(p)
+                if target not in seen and os.path.exists(p):
+                    seen.add(target)
+                    found.append(Neighbor(p, d, lab))
             if len(found) >= k or len(rows) < want:
                 return found[:k]
             want *= 4

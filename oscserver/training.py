@@ -193,6 +193,7 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
     y_true, y_pred, _, n_splits = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed,
                                              n_splits=cv_splits)
     cv = report(y_true, y_pred, classes)
+    cv["per_group"] = per_group(feats.groups[feats.original], y_true, y_pred)
     cv.update(n_splits=n_splits, grouping=dataset.grouping, n_groups=int(len(set(feats.groups[feats.original]))),
               method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored")
     est = build_estimator(estimator, seed=seed)
@@ -215,6 +216,15 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
         "cv": cv,
     }
     return DrumModel(estimator=est, spec=spec, classes=classes, metadata=meta), cv
+
+
+def per_group(groups, y_true, y_pred) -> dict:
+    """{group: {true label: {predicted label: count}}}: lets a report be recomputed for any subset of packs."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for g, t, p in zip(groups, y_true, y_pred):
+        cell = out.setdefault(str(g), {}).setdefault(str(t), {})
+        cell[str(p)] = cell.get(str(p), 0) + 1
+    return out
 
 
 def _sources(dataset: Dataset, feats: Features) -> list[dict]:

@@ -299,3 +299,60 @@ def test_tag_checks_folders_against_the_allowed_roots(tmp_path):
 def test_warm_up_classifies_a_synthesized_one_shot_with_the_real_model(synth_model):
     ctx = Context(model=synth_model, colors=dict(DEFAULT_COLORS))
     assert handlers.warm_up(ctx) > 0
+
+
+class CountingClassifier:
+    def __init__(self):
+        self.single, self.many = [], []
+
+    def classify_file(self, path, model):
+        self.single.append(path)
+        return fake_prediction(path)
+
+    def classify_many(self, paths, model, **kw):
+        self.many.append(list(paths))
+        return fake_classify_many(paths, model, **kw)
+
+
+def test_a_file_asked_for_again_is_answered_from_the_cache_until_it_changes(tmp_path):
+    counter = CountingClassifier()
+    ctx = make_ctx()
+    ctx.classify_file = counter.classify_file
+    path = put(tmp_path / "k.wav", "kick")
+    first = run(ctx, request("classify", params={"path": path}, rid=1))
+    second = run(ctx, request("classify", params={"path": path}, rid=2))
+    assert len(counter.single) == 1 and second[0].args[1:] == first[0].args[1:]
+    put(path, "snare")  # the file changed (size and modification time): classified again
+    assert run(ctx, request("classify", params={"path": path}, rid=3))[0].args[2] == "snare"
+    assert len(counter.single) == 2
+
+
+def test_cache_size_zero_classifies_every_time(tmp_path):
+    counter = CountingClassifier()
+    ctx = make_ctx(cache=handlers.ResultCache(0))
+    ctx.classify_file = counter.classify_file
+    path = put(tmp_path / "k.wav", "kick")
+    for rid in range(3):
+        run(ctx, request("classify", params={"path": path}, rid=rid))
+    assert len(counter.single) == 3 and len(ctx.cache) == 0
+
+
+def test_cache_keeps_only_the_most_recent_entries(tmp_path):
+    ctx = make_ctx(cache=handlers.ResultCache(2))
+    paths = [put(tmp_path / f"{i}.wav", "hat") for i in range(3)]
+    for p in paths:
+        run(ctx, request("classify", params={"path": p}))
+    assert len(ctx.cache) == 2
+    assert ctx.cache.get(ctx.cache.key(os.path.realpath(paths[0]))) is None
+
+
+def test_classify_many_classifies_only_files_not_in_the_cache(tmp_path):
+    counter = CountingClassifier()
+    ctx = make_ctx()
+    ctx.classify_many = counter.classify_many
+    a, b = put(tmp_path / "a.wav", "kick"), put(tmp_path / "b.wav", "hat")
+    run(ctx, request("classify", params={"path": a}))
+    replies = run(ctx, request("classify_many", rest=(a, b)))
+    assert counter.many == [[os.path.realpath(b)]]
+    assert {r.args[1]: r.args[2] for r in replies if r.address == f"{P}/result"} == {a: "kick", b: "hat"}
+    assert replies[-1].args[2:] == (2, 0, 0)

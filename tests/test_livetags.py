@@ -281,6 +281,9 @@ def test_missing_folder_and_missing_catalog_are_clear_errors(tmp_path, capsys):
     (tmp_path / "lib").mkdir()
     assert main(["live-tags", str(tmp_path / "lib"), "--catalog", str(tmp_path / "c.sqlite")]) == 2
     assert "drumtag tag" in capsys.readouterr().err
+    Catalog(tmp_path / "c.sqlite").close()
+    assert main(["live-tags", str(tmp_path / "lib"), "--catalog", str(tmp_path / "c.sqlite")]) == 0
+    assert "no catalogued files" in capsys.readouterr().err
 
 
 def test_new_sidecar_follows_lives_layout():

@@ -1,4 +1,5 @@
-"""`drumtag organize`: a folder per class of links or copies; originals untouched; clashes, reruns, OUT inside FOLDER."""
+"""`drumtag organize`: a folder per class of links or copies; originals untouched; clashes, reruns, OUT inside
+FOLDER."""
 
 from __future__ import annotations
 

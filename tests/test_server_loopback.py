@@ -17,7 +17,6 @@ import synth
 from oscserver import cli, protocol
 from oscserver.classes import DEFAULT_COLORS
 from oscserver.classify import Prediction, classify_file
-from oscserver.errors import AudioError
 from oscserver.handlers import Context, Reply
 from oscserver.server import Server, encode_reply, make_request, read_packet
 
@@ -304,13 +303,17 @@ def test_cancel_stops_a_multi_file_request_of_the_same_client(serve, synth_model
 
 
 def test_handler_crash_becomes_an_error_reply(serve, synth_model, client, kick_wav):
-    def broken(path, model):
+    def broken(*args, **kw):
         raise RuntimeError("boom")
 
-    server = serve(Context(model=synth_model, colors=dict(DEFAULT_COLORS), classify_file=broken))
+    server = serve(Context(model=synth_model, colors=dict(DEFAULT_COLORS), classify_file=broken,
+                           classify_many=broken, progress_interval=60))
     client.send(server, f"{P}/classify", 0, 5, kick_wav)
-    assert client.replies(f"{P}/classify") == [(f"{P}/error", [5, f"{P}/classify",
-                                                                "internal error: RuntimeError: boom"])]
+    assert client.replies(f"{P}/classify") == [
+        (f"{P}/error", [5, f"{P}/classify", f"{kick_wav}: could not be classified (RuntimeError: boom)"])]
+    client.send(server, f"{P}/classify_many", 0, 6, kick_wav)
+    replies = client.replies(f"{P}/classify_many")
+    assert replies[-1] == (f"{P}/error", [6, f"{P}/classify_many", "internal error: RuntimeError: boom"])
 
 
 def test_a_long_path_reply_stays_within_one_safe_datagram(serve, real_ctx, client, tmp_path):
@@ -398,3 +401,26 @@ def test_send_times_out_with_exit_3_and_refuses_bad_usage_with_exit_2(capsys):
     for argv in (["send", "classify"], ["send", "frobnicate"], ["send", "cancel", "seven"], ["send", "ping", "x"]):
         assert cli.main(argv) == 2, argv
         assert "error" in capsys.readouterr().err
+
+
+def test_tag_then_similar_with_the_real_catalog(serve, synth_model, tmp_path, capsys):
+    kit = tmp_path / "kit"
+    for i in range(3):
+        for label in ("kick", "snare", "hat"):
+            synth.write(kit / f"{label}_{i}.wav", synth.varied(label, i))
+    catalog = str(tmp_path / "catalog.sqlite")
+    server = serve(Context(model=synth_model, colors=dict(DEFAULT_COLORS), catalog_path=catalog))
+    code, out, _ = send(capsys, server, "--json", "tag", str(kit))
+    done = json.loads(out.splitlines()[-1])
+    assert code == 0 and (done["reply"], done["address"], done["ok"], done["failed"]) == (f"{P}/done", f"{P}/tag", 9, 0)
+    code, out, _ = send(capsys, server, "--json", "tag", str(kit))  # unchanged files count as ok (up to date)
+    assert code == 0 and json.loads(out.splitlines()[-1])["ok"] == 9
+    query = synth.write(tmp_path / "query.wav", synth.varied("kick", 7))
+    code, out, _ = send(capsys, server, "--json", "similar", query, "3")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [d["rank"] for d in lines[:-1]] == [1, 2, 3]
+    assert all(d["reply"] == f"{P}/neighbor" and d["path"].startswith(str(kit)) for d in lines[:-1])
+    assert [d["distance"] for d in lines[:-1]] == sorted(d["distance"] for d in lines[:-1])
+    assert (lines[-1]["reply"], lines[-1]["ok"]) == (f"{P}/done", 3)
+    code, _, err = send(capsys, server, "similar", query, "0")
+    assert code == 1 and "k: 0" in err

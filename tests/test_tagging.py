@@ -22,7 +22,7 @@ from oscserver import tagging
 from oscserver.catalog import Catalog, file_hash
 from oscserver.cli import main
 from oscserver.errors import AudioError
-from oscserver.model import DrumModel
+from oscserver.model import DrumModel, load_model
 from oscserver.progress import Progress, format_duration
 from oscserver.tagging import tag_paths
 
@@ -125,7 +125,8 @@ def test_first_run_catalogues_every_file_with_errors_as_rows(library, tmp_path, 
         assert (e.size, e.mtime_ns, e.hash, e.model_id) == (st.st_size, st.st_mtime_ns, file_hash(path),
                                                            synth_model.model_id)
         assert e.error is None and e.label in synth_model.classes
-        assert set(e.probabilities) == set(synth_model.classes) and sum(e.probabilities.values()) == pytest.approx(1, abs=1e-3)
+        assert set(e.probabilities) == set(synth_model.classes)
+        assert sum(e.probabilities.values()) == pytest.approx(1, abs=1e-3)
         assert e.features is not None and e.features.dtype == np.float32 and len(e.features) > 5
     # the model trained on the same synthesizer gets the clear cases right
     assert sum(got[p].label == lab for p, lab in files.items()) >= 0.8 * len(files)
@@ -283,22 +284,24 @@ def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_mod
     assert not s.cancelled and len(spy.paths) == total - done and s.skipped == done
 
 
-def test_a_killed_run_keeps_committed_rows(tmp_path, synth_model_path, monkeypatch):
+def test_killed_run_keeps_committed_rows_and_next_run_does_the_rest(tmp_path, synth_model_path, monkeypatch):
     lib = tmp_path / "lib"
     n = 60
     for i in range(n):
         synth.write(lib / f"s{i:03d}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i))
     cat = str(tmp_path / "cat.sqlite")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen([sys.executable, "-m", "oscserver", "tag", str(lib), "--catalog", cat,
-                             "--model", synth_model_path, "-j", "1"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                             "--model", synth_model_path, "-j", "1"], env=env, cwd=repo,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     committed = 0
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 120  # a bound for a hung run, not a timing assertion
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             with contextlib.suppress(sqlite3.Error):
+                if not os.path.exists(cat):
+                    raise sqlite3.Error("not created yet")
                 db = sqlite3.connect(cat)
                 committed = db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
                 db.close()
@@ -313,8 +316,6 @@ def test_a_killed_run_keeps_committed_rows(tmp_path, synth_model_path, monkeypat
     assert committed >= 5
     kept = rows(cat)
     assert len(kept) >= committed and all(e.label for e in kept.values())
-    from oscserver.model import load_model
-
     spy = Spy(monkeypatch)
     s = tag_paths([lib], model=load_model(synth_model_path), catalog_path=cat)
     assert s.skipped == len(kept) and s.ok == n - len(kept) and len(spy.paths) == n - len(kept)

@@ -61,6 +61,9 @@ def run(args) -> int:
     print(f"{written} folders {verb}, {unchanged} already up to date, {failed} failed"
           + (f"; {stale} files changed since tagging were left as they were (run `drumtag tag` again)"
              if stale else ""))
+    if not (written or unchanged or failed):
+        what = "no sidecars" if args.remove else "no catalogued files (run `drumtag tag FOLDER` first)"
+        print(f"drumtag live-tags: {what} under {', '.join(args.folders)}", file=sys.stderr)
     if written and not args.dry_run:
         print("drumtag live-tags: if Live is running, the browser may need a rescan to show the tags", file=sys.stderr)
     return 1 if failed else 0

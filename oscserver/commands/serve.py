@@ -60,6 +60,8 @@ def add_arguments(parser) -> None:
                         help="only read files under DIR (repeatable; symlinks resolved first; default: anywhere)")
     parser.add_argument("--max-bytes", type=parse_bytes, default=handlers.DEFAULT_MAX_BYTES, metavar="SIZE",
                         help="refuse files larger than this (default 2G)")
+    parser.add_argument("--cache-size", type=int, default=512, metavar="N",
+                        help="remember the last N results (a file is classified again when it changes; 0: off)")
     parser.add_argument("--catalog", metavar="PATH", help="catalog for similar and tag (default: the user's)")
 
 
@@ -115,7 +117,8 @@ def _serve(args, port: int, stop) -> int:
 
     model = load_model(args.model)
     ctx = handlers.Context(model=model, colors=parse_colors(args.colors, classes=model.classes),
-                           allow_roots=tuple(args.allow_root), max_bytes=args.max_bytes, catalog_path=args.catalog)
+                           allow_roots=tuple(args.allow_root), max_bytes=args.max_bytes, catalog_path=args.catalog,
+                           cache=handlers.ResultCache(args.cache_size))
     try:
         server = Server(ctx, host=args.host, port=port, workers=args.workers, queue_size=args.queue_size)
     except OSError as exc:

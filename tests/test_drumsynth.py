@@ -1,0 +1,239 @@
+"""Tests of the DrumSynth (.ds) renderer and labeller in models/recipe (presets written here; no corpus, no network)."""
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+RECIPE = Path(__file__).resolve().parents[1] / "models" / "recipe"
+
+
+def _load(name):
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, RECIPE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module                # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+ds = _load("drumsynth")
+lds = _load("label_drumsynth")
+SR = ds.SR
+
+
+def preset(**sections):
+    """A .ds text: [General] and the given sections, each a dict of keys (sections absent are off)."""
+    parts = ["[General]", "Version=DrumSynth v2.0", "Tuning=0", "Stretch=100", "Level=0", "Filter=0", "HighPass=0",
+             "FilterEnv=0,100 442000,100 443000,0", ""]
+    for name, keys in sections.items():
+        parts.append(f"[{name}]")
+        parts += [f"{k}={v}" for k, v in keys.items()]
+        parts.append("")
+    return "\r\n".join(parts)                  # the shipped presets are CRLF text
+
+
+KICK = preset(Tone={"On": 1, "Level": 160, "F1": 150, "F2": 45, "Droop": 50, "Phase": 0,
+                    "Envelope": "0,100 2000,60 8000,20 13000,0"})
+HAT = preset(NoiseBand={"On": 1, "Level": 150, "F": 9000, "dF": 70, "Envelope": "0,100 600,30 2500,0"},
+             Noise={"On": 1, "Level": 60, "Slope": 80, "Envelope": "0,100 400,20 2000,0"})
+SNARE = preset(Tone={"On": 1, "Level": 140, "F1": 220, "F2": 180, "Droop": 30, "Phase": 0,
+                     "Envelope": "0,100 1500,30 5000,0"},
+               Noise={"On": 1, "Level": 120, "Slope": 20, "Envelope": "0,100 2000,40 9000,0"})
+
+
+def render(text, seed=0):
+    return ds.render(ds.Preset.from_text(text, "test.ds"), seed=seed)
+
+
+def band_share(y, lo, hi):
+    power = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(len(y), 1 / SR)
+    return power[(freqs >= lo) & (freqs < hi)].sum() / power.sum()
+
+
+def centroid(y):
+    power = np.abs(np.fft.rfft(y)) ** 2
+    return (power * np.fft.rfftfreq(len(y), 1 / SR)).sum() / power.sum()
+
+
+# --- parsing ---------------------------------------------------------------------------------------------------
+
+def test_parse_ds_lowercases_names_strips_crlf_and_keeps_the_first_duplicate():
+    sections = ds.parse_ds("[General]\r\nVersion=DrumSynth v1.0\r\nStretch = 50 \r\n[TONE]\r\nF1=300\r\n"
+                           "[General]\r\nStretch=400\r\n")
+    assert sections["general"] == {"version": "DrumSynth v1.0", "stretch": "50"}
+    assert sections["tone"] == {"f1": "300"}
+
+
+def test_missing_keys_take_drumsynth_defaults():
+    p = ds.Preset.from_text("[General]\nVersion=DrumSynth v1.0\n[Tone]\nOn=1\n")
+    assert p.num("tone", "f1", 200.0) == 200.0 and p.int("tone", "level", 128) == 128
+    assert not p.on("noise")
+
+
+def test_a_file_that_is_not_a_drumsynth_preset_is_refused_by_name():
+    with pytest.raises(ds.PresetError, match=r"odd\.ds.*not a DrumSynth"):
+        ds.Preset.from_text("[General]\nVersion=Something 3\n", "odd.ds")
+
+
+def test_a_bad_envelope_names_the_preset_and_key():
+    bad = preset(Tone={"On": 1, "Envelope": "0,100 abc,3"})
+    with pytest.raises(ds.PresetError, match=r"test\.ds.*\[tone\] envelope"):
+        render(bad)
+
+
+# --- envelopes -------------------------------------------------------------------------------------------------
+
+def test_envelope_interpolates_linearly_between_points_and_ends_at_zero():
+    points = ds.parse_envelope("0,100 100,50 300,0")
+    assert points == [(0.0, 100.0), (100.0, 50.0), (300.0, 0.0)]
+    e = ds.envelope(points, 400)
+    assert e[0] == pytest.approx(1.0)
+    assert e[50] == pytest.approx(0.75)
+    assert e[100] == pytest.approx(0.5)
+    assert e[200] == pytest.approx(0.25)
+    assert np.all(e[300:] == 0)
+
+
+def test_envelope_times_scale_with_stretch_and_hold_keeps_the_last_level():
+    e = ds.envelope(ds.parse_envelope("0,100 100,40"), 400, stretch=2.0, hold=True)
+    assert e[100] == pytest.approx(0.7)          # halfway to the point now at sample 200
+    assert e[200] == pytest.approx(0.4) and e[399] == pytest.approx(0.4)
+
+
+def test_envelope_with_two_points_at_one_time_jumps():
+    e = ds.envelope(ds.parse_envelope("0,0 0,90 90,0"), 100)
+    assert e[0] == pytest.approx(0.9)
+    assert e[45] == pytest.approx(0.45)
+
+
+# --- sounds ----------------------------------------------------------------------------------------------------
+
+def test_kick_preset_is_a_low_pitched_sweep():
+    y = render(KICK)
+    assert band_share(y, 0, 200) > 0.9
+    early, late = y[:1024], y[6000:7024]
+    # the pitch falls: fewer zero crossings later in the sound
+    crossings = lambda seg: np.count_nonzero(np.diff(np.signbit(seg)))
+    assert crossings(late) < crossings(early)
+
+
+def test_hat_preset_is_bright_and_decays():
+    y = render(HAT)
+    assert centroid(y) > 5000
+    rms = lambda seg: np.sqrt(np.mean(seg ** 2))
+    assert rms(y[2000:2500]) < 0.2 * rms(y[:500])
+    assert len(y) / SR < 0.2
+
+
+def test_snare_preset_has_both_a_tone_and_noise():
+    y = render(SNARE)
+    assert band_share(y, 150, 260) > 0.2        # the drum's tone
+    assert band_share(y, 2000, SR / 2) > 0.2     # the snares' noise
+
+
+def test_808_cymbal_overtones_through_a_high_pass_are_bright():
+    text = preset(Overtones={"On": 1, "Level": 120, "F1": 453, "F2": 589, "Method": 3, "Param": 43,
+                             "Envelope1": "0,100 1745,9 3490,0", "Envelope2": "0,89 3490,89 4000,0"})
+    text = text.replace("Filter=0", "Filter=1").replace("HighPass=0", "HighPass=1").replace(
+        "FilterEnv=0,100", "FilterEnv=0,59")
+    assert centroid(render(text)) > 5000
+
+
+def test_render_is_normalised_and_deterministic_per_seed():
+    a, b, c = render(HAT, seed=7), render(HAT, seed=7), render(HAT, seed=8)
+    assert a.dtype == np.float32
+    assert np.max(np.abs(a)) == pytest.approx(ds.PEAK, rel=1e-4)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_render_is_capped_at_three_seconds_and_a_silent_preset_renders_zeros():
+    long = preset(Tone={"On": 1, "Level": 100, "F1": 100, "F2": 100, "Envelope": "0,100 400000,100 400001,0"})
+    assert len(render(long)) == int(ds.MAX_SECONDS * SR)
+    silent = preset(Tone={"On": 1, "Level": 0, "Envelope": "0,100 4000,0"})
+    assert not np.any(render(silent))
+
+
+def test_distortion_clips_at_the_loudest_section_level():
+    text = preset(Tone={"On": 1, "Level": 100, "F1": 100, "F2": 100, "Envelope": "0,100 4000,100 4001,0"},
+                  Distortion={"On": 1, "Clipping": 20, "Bits": 0, "Rate": 0})
+    y = ds.synthesize(ds.Preset.from_text(text), seed=0)
+    assert np.max(np.abs(y)) == pytest.approx(100 ** 2)
+    assert np.mean(np.abs(y[:4000]) >= 100 ** 2 - 1) > 0.5      # 20 dB of drive squares the sine off
+
+
+# --- corpus rendering and labels --------------------------------------------------------------------------------
+
+def _corpus(tmp_path):
+    src = ds.preset_dir(tmp_path)
+    files = {"tr808/Kick": KICK, "tr808/Hat_c": HAT, "tr808/Snare": SNARE, "tr808/Mystery": SNARE,
+             "misc_hats/sizzle": HAT, "misc_hats/q_ride": HAT, "misc_perc/knock": SNARE,
+             "misc_fx/whoosh": KICK, "misc_fx/click": HAT,
+             "misc/quiet_kick": preset(Tone={"On": 1, "Level": 0, "Envelope": "0,100 4000,0"})}
+    # distinct recipes (a slight detune each), then one true copy of tr808/Kick in another kit
+    files = {rel: text.replace("Tuning=0", f"Tuning=0.0{i}") for i, (rel, text) in enumerate(files.items())}
+    files["tr909/Kick_copy"] = files["tr808/Kick"].replace("Version=", "Comment=copied\r\nVersion=")
+    for rel, text in files.items():
+        path = src / f"{rel}.ds"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="latin-1")
+    return files
+
+
+def test_render_corpus_writes_16_bit_wavs_and_skips_existing_ones(tmp_path):
+    files = _corpus(tmp_path)
+    counts = ds.render_corpus(tmp_path, jobs=1)
+    assert counts == {"found": len(files), "rendered": len(files), "kept": 0, "failed": 0}
+    wav = ds.render_dir(tmp_path) / "tr808" / "Kick.wav"
+    info = sf.info(str(wav))
+    assert (info.samplerate, info.channels, info.subtype) == (SR, 1, "PCM_16")
+    stamp = wav.stat().st_mtime_ns
+    assert ds.render_corpus(tmp_path, jobs=1)["kept"] == len(files)
+    assert wav.stat().st_mtime_ns == stamp
+    assert not list(ds.render_dir(tmp_path).rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("kit, name, label", [
+    ("tr808", "Kick", "kick"), ("tr909", "Hat-c", "hat"), ("tr808", "Snr_snap", "snare"), ("tr808", "Tom_hi", "percussion"),
+    ("misc", "fatness", None), ("electro", "B1_B2", None),                 # ambiguous names are left out
+    ("misc_hats", "sizzle", "hat"), ("misc_claps", "u_don't_kno", "percussion"), ("latin", "guiro", "percussion"),
+    ("misc_perc", "poppy", "percussion"), ("magnetboy", "Tone1", "other"), ("instrument", "Oboe", "other"),
+    ("misc_hats", "q_ride", lds.EXCLUDED),                                 # name contradicts folder
+    ("instrument", "Temple_Bell", lds.EXCLUDED), ("misc_fx", "click", lds.EXCLUDED),
+    ("latin", "ThumbPno", lds.EXCLUDED), ("r_n_b", "snare&hat", lds.EXCLUDED),
+])
+def test_drumsynth_label(kit, name, label):
+    assert lds.drumsynth_label(kit, name)[0] == label
+
+
+def test_label_drumsynth_main_writes_its_csv_and_the_merged_one(tmp_path, capsys):
+    _corpus(tmp_path)
+    ds.render_corpus(tmp_path, jobs=1)
+    base = tmp_path / "corpus.csv"
+    base.write_text("path,label,group,source,licence\n/x/kick.wav,kick,lmms:drums,lmms-common,GPL-2+\n")
+    assert lds.main([str(tmp_path)]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "drumsynth.csv")))
+    got = {Path(r["path"]).relative_to(ds.render_dir(tmp_path)).with_suffix("").as_posix(): r["label"] for r in rows}
+    # Mystery: ambiguous; q_ride: contradicts its folder; click: excluded name; tr909/Kick_copy: the same recipe as
+    # tr808/Kick (first in sorted order; comments do not count); quiet_kick: silent render
+    assert got == {"tr808/Kick": "kick", "tr808/Hat_c": "hat", "tr808/Snare": "snare", "misc_hats/sizzle": "hat",
+                   "misc_perc/knock": "percussion", "misc_fx/whoosh": "other"}
+    assert {r["group"] for r in rows} == {"drumsynth:tr808", "drumsynth:misc_hats", "drumsynth:misc_perc",
+                                          "drumsynth:misc_fx"}
+    assert {(r["source"], r["licence"]) for r in rows} == {(lds.SOURCE, "GPL-2+")}
+    merged = list(csv.DictReader(open(tmp_path / "corpus_plus_drumsynth.csv")))
+    assert merged[0]["path"] == "/x/kick.wav" and merged[1:] == rows
+    assert "hat 2" in capsys.readouterr().out
+
+
+def test_label_drumsynth_says_to_render_first(tmp_path, capsys):
+    _corpus(tmp_path)
+    (tmp_path / "corpus.csv").write_text("path,label,group,source,licence\n")
+    assert lds.main([str(tmp_path)]) == 2
+    assert "run models/recipe/drumsynth.py" in capsys.readouterr().err
