@@ -188,7 +188,11 @@ class Serve:
                                      stderr=self.log, text=True)
 
     def __enter__(self):
-        wait_ready(self.port, self.proc)
+        try:
+            wait_ready(self.port, self.proc)
+        except SystemExit:
+            print(*self.log_lines()[-20:], sep="\n", file=sys.stderr)
+            raise
         self.ready = time.perf_counter() - self.t0  # from Popen, so interpreter start-up counts
         return self
 

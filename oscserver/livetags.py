@@ -261,18 +261,26 @@ class Sidecar:
             return True
         return False
 
-    def _depth(self, el: ET.Element) -> int:
+    def _indent_before(self, el: ET.Element) -> str:
+        """The line break and indentation in front of ``el`` in the file (one space per level if there is none)."""
+        parent = self._parents.get(el)
+        if parent is None:
+            return "\n"
+        index = list(parent).index(el)
+        found = _whitespace(parent.text if index == 0 else parent[index - 1].tail)
+        if found:
+            return found
         depth = 0
         while el in self._parents:
-            el = self._parents[el]
-            depth += 1
-        return depth
+            el, depth = self._parents[el], depth + 1
+        return "\n" + " " * depth
 
     def _append(self, parent: ET.Element, child: ET.Element, *, after: ET.Element | None = None) -> None:
-        """Insert ``child`` (after ``after``, else last) indented like its new siblings, one space per level."""
-        level = self._depth(parent)
-        ET.indent(child, space=" ", level=level + 1)
-        inner, outer = "\n" + " " * (level + 1), "\n" + " " * level
+        """Insert ``child`` (after ``after``, else last), indented in the file's own style."""
+        outer = self._indent_before(parent)
+        inner = (_whitespace(parent.text) if len(parent) else None) or outer + " "
+        step = inner[len(outer):] if inner.startswith(outer) and len(inner) > len(outer) else " "
+        _indent(child, inner, step)
         index = len(parent) if after is None else list(parent).index(after) + 1
         if len(parent) == 0:
             parent.text, child.tail = inner, outer
@@ -295,6 +303,21 @@ class Sidecar:
         if len(parent) == 0 and not (parent.text or "").strip():
             parent.text = None
         self._parents.pop(child, None)
+
+
+def _whitespace(text: str | None) -> str | None:
+    """``text`` if it is a line break plus indentation, else None."""
+    return text if text and "\n" in text and not text.strip() else None
+
+
+def _indent(el: ET.Element, base: str, step: str) -> None:
+    """Lay out the children of a new element ``el`` that starts after ``base`` (a line break and indentation)."""
+    if len(el):
+        el.text = base + step
+        for child in el:
+            _indent(child, base + step, step)
+            child.tail = base + step
+        el[-1].tail = base
 
 
 def _parse(text: str) -> ET.Element:

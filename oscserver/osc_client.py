@@ -17,6 +17,8 @@ from .errors import UsageError
 #: Optional trailing arguments of a request and their defaults (``drumtag send similar PATH [K]``).
 DEFAULTS: dict[str, dict[str, object]] = {f"{protocol.PREFIX}/similar": {"k": 10}}
 _PATH_ARGS = {"path", "folder"}
+#: The largest UDP payload over IPv4.
+MAX_REQUEST = 65507
 
 
 class ReplyTimeout(Exception):
@@ -109,8 +111,12 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
     """
     rid = random.randint(1, 2 ** 31 - 1) if request_id is None else request_id
     family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    dgram = build(address, [0, rid, *args])
+    if len(dgram) > MAX_REQUEST:
+        raise UsageError(f"the request is {len(dgram)} bytes, more than one UDP datagram holds ({MAX_REQUEST}); "
+                         "send fewer paths per request, or their folder")
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.sendto(build(address, [0, rid, *args]), sockaddr)
+        sock.sendto(dgram, sockaddr)
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()

@@ -72,7 +72,7 @@ class TagSummary:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Work:
     path: str
     size: int

@@ -29,12 +29,12 @@ def build_estimator(name: str, *, seed: int = 0):
     if name == "extratrees":
         from sklearn.ensemble import ExtraTreesClassifier
 
-        return ExtraTreesClassifier(n_estimators=300, min_samples_leaf=1, max_features="sqrt",
+        return ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, max_features="sqrt",
                                     class_weight="balanced", random_state=seed, n_jobs=1)
     if name == "randomforest":
         from sklearn.ensemble import RandomForestClassifier
 
-        return RandomForestClassifier(n_estimators=300, min_samples_leaf=1, class_weight="balanced_subsample",
+        return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, class_weight="balanced_subsample",
                                       random_state=seed, n_jobs=1)
     if name == "hgb":
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -44,8 +44,10 @@ def build_estimator(name: str, *, seed: int = 0):
     if name == "svm":
         from sklearn.svm import SVC
 
-        return make_pipeline(StandardScaler(), SVC(C=10.0, gamma="scale", probability=True,
-                                                   class_weight="balanced", random_state=seed))
+        from sklearn.calibration import CalibratedClassifierCV
+
+        return make_pipeline(StandardScaler(), CalibratedClassifierCV(
+            SVC(C=10.0, gamma="scale", class_weight="balanced", random_state=seed), ensemble=False))
     if name == "logreg":
         from sklearn.linear_model import LogisticRegression
 
@@ -198,7 +200,8 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
               method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored")
     est = build_estimator(estimator, seed=seed)
     est.fit(feats.X, feats.y)
-    params = {"estimator": estimator, "seed": seed, "augment": augment, "spec": repr(spec.to_dict())}
+    params = {"estimator": estimator, "seed": seed, "augment": augment, "spec": repr(spec.to_dict()),
+              "hyperparameters": repr(sorted(est.get_params().items()))}
     counts = Counter(feats.y[feats.original])
     meta = {
         "model_id": f"{estimator}-{content_id(feats.X, feats.y, params)}",

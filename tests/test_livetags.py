@@ -123,6 +123,8 @@ def test_merges_into_the_users_sidecar_and_keeps_everything(folder, capsys):
     assert "<!-- the user's comment -->" in text and "<acme:rating>5</acme:rating>" in text
     assert 'acme:flavour="vanilla"' in text and "<acme:notes>keep me</acme:notes>" in text
     assert "Ableton Index 12.1" in text
+    # new tags are laid out in the file's own indentation
+    assert "\n         <rdf:li>My Favourites</rdf:li>\n         <rdf:li>Drums|Kick</rdf:li>\n" in text
     with open(side + BACKUP_SUFFIX, encoding="utf-8") as f:
         assert f.read() == USER_SIDECAR
     assert sorted(os.listdir(os.path.dirname(side))) == sorted([os.path.basename(side),

@@ -424,3 +424,9 @@ def test_tag_then_similar_with_the_real_catalog(serve, synth_model, tmp_path, ca
     assert (lines[-1]["reply"], lines[-1]["ok"]) == (f"{P}/done", 3)
     code, _, err = send(capsys, server, "similar", query, "0")
     assert code == 1 and "k: 0" in err
+
+
+def test_send_refuses_a_request_too_big_for_one_datagram(capsys):
+    paths = [f"/samples/{'x' * 200}/{i}.wav" for i in range(400)]
+    assert cli.main(["send", "--port", "9", "classify_many", *paths]) == 2
+    assert "more than one UDP datagram holds" in capsys.readouterr().err

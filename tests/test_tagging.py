@@ -284,17 +284,20 @@ def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_mod
     assert not s.cancelled and len(spy.paths) == total - done and s.skipped == done
 
 
-def test_killed_run_keeps_committed_rows_and_next_run_does_the_rest(tmp_path, synth_model_path, monkeypatch):
+@pytest.mark.parametrize("sig, jobs", [(signal.SIGKILL, 1), (signal.SIGINT, 2)], ids=["crash", "ctrl-c"])
+def test_stopped_command_keeps_committed_rows_and_next_run_does_the_rest(tmp_path, synth_model_path, monkeypatch,
+                                                                         sig, jobs):
     lib = tmp_path / "lib"
-    n = 60
+    n = 80
     for i in range(n):
         synth.write(lib / f"s{i:03d}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i))
     cat = str(tmp_path / "cat.sqlite")
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen([sys.executable, "-m", "oscserver", "tag", str(lib), "--catalog", cat,
-                             "--model", synth_model_path, "-j", "1"], env=env, cwd=repo,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--model", synth_model_path, "-j", str(jobs)], env=env, cwd=repo,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     committed = 0
     deadline = time.monotonic() + 120  # a bound for a hung run, not a timing assertion
     try:
@@ -309,10 +312,13 @@ def test_killed_run_keeps_committed_rows_and_next_run_does_the_rest(tmp_path, sy
                 break
             time.sleep(0.05)
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)  # like Ctrl-C in a terminal: the whole process group
+        _, err = proc.communicate(timeout=120)
     if proc.returncode == 0:
-        pytest.skip("the run finished before it could be killed")
+        pytest.skip("the run finished before it could be stopped")
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and "run the same command to continue" in err
     assert committed >= 5
     kept = rows(cat)
     assert len(kept) >= committed and all(e.label for e in kept.values())
