@@ -234,7 +234,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import synth
-    from oscserver.classify import classify_file
+    from oscserver.classify import classify_file, file_features
     from oscserver.model import load_model
 
     with tempfile.TemporaryDirectory(prefix="bench-osc-") as tmp:
@@ -243,11 +243,18 @@ def main() -> int:
 
         model = load_model(model_path)
         classify_file(wav, model)
-        inproc = []
+        inproc, feats, preds = [], [], []
         for _ in range(100):
             t0 = time.perf_counter()
             classify_file(wav, model)
-            inproc.append(time.perf_counter() - t0)
+            t1 = time.perf_counter()
+            x = file_features(wav, model.spec)
+            t2 = time.perf_counter()
+            model.predict_proba(x[None, :])
+            t3 = time.perf_counter()
+            inproc.append(t1 - t0)
+            feats.append(t2 - t1)
+            preds.append(t3 - t2)
 
         # every request classifies the file (--cache-size 0): the honest latency of classification over OSC
         with Serve(model_path, "--cache-size", "0") as server:
@@ -272,6 +279,8 @@ def main() -> int:
           f"a 1-second synthesized kick")
     row("in-process classify_file p50 / p99", f"{statistics.median(inproc) * ms:.1f} / "
         f"{percentile(inproc, 99) * ms:.1f} ms")
+    row("  of which decode + features (p50)", f"{statistics.median(feats) * ms:.1f} ms")
+    row("  of which predict_proba, one row (p50)", f"{statistics.median(preds) * ms:.1f} ms")
     p50, p99 = statistics.median(one) * ms, percentile(one, 99) * ms
     row(f"round trip, 1 client, p50 ({len(one)} requests)", f"{p50:.1f} ms", "<= 10 ms", p50 <= 10)
     row("round trip, 1 client, p99", f"{p99:.1f} ms", "<= 30 ms", p99 <= 30)

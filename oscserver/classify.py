@@ -99,6 +99,9 @@ def _init_worker(spec_dict: dict, pool: bool = True) -> None:
     global _WORKER_SPEC
     _WORKER_SPEC = FeatureSpec.from_dict(spec_dict)
     if pool:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
         single_threaded_blas()
 
 
@@ -157,10 +160,19 @@ def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None
 
 
 def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,
-                  cancel: threading.Event | None = None, batch: int = 32) -> Iterator[Prediction]:
-    """Classify files on every core; yields a Prediction per file in completion order (failures included)."""
+                  cancel: threading.Event | None = None, batch: int = 256,
+                  max_delay: float = 0.2) -> Iterator[Prediction]:
+    """Classify files on every core; yields a Prediction per file in completion order (failures included).
+
+    Features are extracted in worker processes; predictions are made here in batches, because predicting 256
+    rows costs about as much as predicting one. A batch is predicted when it holds ``batch`` files or its first
+    file has waited ``max_delay`` seconds, so results keep streaming.
+    """
+    import time
+
     paths = [os.fspath(p) for p in paths]
     pending: list[tuple[str, np.ndarray]] = []
+    since = 0.0
 
     def flush():
         if pending:
@@ -173,8 +185,9 @@ def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None
         if error is not None:
             yield failed(path, error)
             continue
+        if not pending:
+            since = time.monotonic()
         pending.append((path, x))
-        # predicting 32 rows costs about as much as one; batch=1 streams each result as soon as it is ready
-        if len(pending) >= batch:
+        if len(pending) >= batch or time.monotonic() - since >= max_delay:
             yield from flush()
     yield from flush()

@@ -123,7 +123,12 @@ def load_model(path: str | os.PathLike | None = None) -> DrumModel:
     except Exception as exc:
         raise ModelError(f"{path}: the estimator cannot be loaded ({type(exc).__name__}: {exc}); "
                          "retrain with `drumtag train`") from None
-    return DrumModel(estimator=estimator, spec=FeatureSpec.from_dict(meta["spec"]),
+    try:
+        spec = FeatureSpec.from_dict(meta["spec"])
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"{path}: its feature spec does not match feature version {FEATURE_VERSION} ({exc}); "
+                         "retrain it with `drumtag train`") from None
+    return DrumModel(estimator=estimator, spec=spec,
                      classes=tuple(meta["classes"]), metadata=meta, path=path)
 
 

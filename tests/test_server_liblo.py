@@ -20,7 +20,7 @@ import time
 import pytest
 
 import synth
-from oscserver import __version__
+from oscserver import __version__, osc_client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WAIT = 60.0  # generous: the suite must pass on a loaded 2-core machine
@@ -169,8 +169,13 @@ def test_drumtag_send_subprocess_the_way_reaper_calls_it(server, tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_sigterm_and_ctrl_c_stop_the_server_cleanly(synth_model_path, sig):
-    proc, err, _ = start_server(synth_model_path, free_port())
+def test_sigterm_and_ctrl_c_stop_the_server_cleanly(synth_model_path, sig, tmp_path):
+    port = free_port()
+    proc, err, _ = start_server(synth_model_path, port)
+    for i in range(5):  # enough files for classify_many to start its process pool first
+        synth.write(tmp_path / f"k{i}.wav", synth.kick(seed=i))
+    replies = list(osc_client.request("/drumtag/classify_many", [str(tmp_path)], port=port, timeout=WAIT))
+    assert replies[-1][0] == "/drumtag/done" and replies[-1][1][2:] == [5, 0, 0]
     proc.send_signal(sig)
     assert proc.wait(WAIT) == 0
     err.wait_for(lambda s: "stopped" in s)

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 
+from oscserver.atomicfile import atomic_write
 from oscserver.dataset import load_dataset
 from oscserver.features import FeatureSpec
 from oscserver.metrics import report
@@ -26,11 +27,15 @@ def main(argv=None) -> int:
     ap.add_argument("--augment", type=int, nargs="+", default=[0, 2, 4])
     ap.add_argument("--estimators", nargs="+", default=list(ESTIMATORS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--append", action="store_true", help="add to the candidates already in --out")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "selection.json"))
     args = ap.parse_args(argv)
     ds = load_dataset(args.corpus)
     spec = FeatureSpec()
     rows = []
+    if args.append and os.path.exists(args.out):
+        with open(args.out) as f:
+            rows = json.load(f)["candidates"]
     print(f"{'estimator':<13} {'augment':>7} {'macro-F1':>8} {'accuracy':>8} {'min recall':>10}  seconds", flush=True)
     for aug in args.augment:
         t = time.time()
@@ -44,11 +49,11 @@ def main(argv=None) -> int:
             row = {"estimator": name, "augment": aug, "macro_f1": rep["macro_f1"], "accuracy": rep["accuracy"],
                    "min_recall": worst, "recall": {c: v["recall"] for c, v in rep["per_class"].items()},
                    "n_splits": n_splits, "seconds": round(time.time() - t, 1)}
-            rows.append(row)
+            rows = [r for r in rows if (r["estimator"], r["augment"]) != (name, aug)] + [row]
+            with atomic_write(args.out) as f:  # after every row: a long run can be stopped and still counts
+                json.dump({"corpus_files": len(ds.items), "grouping": ds.grouping, "candidates": rows}, f, indent=1)
             print(f"{name:<13} {aug:>7} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {worst:10.3f}  "
                   f"{row['seconds']:.0f}  {row['recall']}", flush=True)
-    with open(args.out, "w") as f:
-        json.dump({"corpus_files": len(ds.items), "grouping": ds.grouping, "candidates": rows}, f, indent=1)
     return 0
 
 

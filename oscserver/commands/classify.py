@@ -58,7 +58,7 @@ def run(args) -> int:
         for pred in results:  # paths that do not exist
             print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
     with Progress(len(files), label="classify", enabled=enabled if len(files) > 1 else False) as bar:
-        for pred in classify_many(files, model, jobs=args.jobs, batch=1 if args.json else 32):
+        for pred in classify_many(files, model, jobs=args.jobs):
             bar.update()
             n_failed += pred.error is not None
             if args.json:

@@ -79,6 +79,7 @@ def _is_loopback(host: str) -> bool:
 def run(args) -> int:
     import signal
     import threading
+    import warnings
 
     from ..errors import UsageError
 
@@ -97,6 +98,9 @@ def run(args) -> int:
         print(f"drumtag serve: warning: --host {args.host} is not a loopback address: anyone who can reach it "
               "can make the server read and classify files (restrict with --allow-root)", file=sys.stderr)
 
+    # scikit-learn warns once when a forest predicts from a thread other than the one that set its config; the
+    # server has no per-thread config to propagate, so the warning says nothing useful to its user
+    warnings.filterwarnings("ignore", message=r"`sklearn\.utils\.parallel\.delayed` should be used")
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # from here on, SIGTERM ends with status 0
     try:
