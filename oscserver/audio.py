@@ -7,6 +7,7 @@ analysis window after ``duration`` seconds, so a ten-minute song costs about as 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -42,12 +43,17 @@ class Audio:
     source_sr: int
 
 
-def _open(path: str):
-    """A soundfile.SoundFile for ``path``; WAVE-wrapped Ogg is unwrapped in memory."""
+def _open(path: str, stack: contextlib.ExitStack):
+    """A soundfile.SoundFile for ``path``, closed with ``stack``; WAVE-wrapped Ogg is unwrapped in memory.
+
+    The file is opened by Python and handed to libsndfile as a file object: libsndfile itself refuses paths
+    longer than 1024 bytes.
+    """
     import soundfile as sf
 
+    raw = stack.enter_context(open(path, "rb"))
     try:
-        return sf.SoundFile(path)
+        return stack.enter_context(sf.SoundFile(raw))
     except sf.LibsndfileError as exc:
         reason = str(exc)
     except (OSError, RuntimeError) as exc:  # older soundfile raises RuntimeError
@@ -59,7 +65,7 @@ def _open(path: str):
             start = data.find(b"OggS")
             if start >= 0:
                 try:
-                    return sf.SoundFile(io.BytesIO(data[start:]))
+                    return stack.enter_context(sf.SoundFile(io.BytesIO(data[start:])))
                 except (sf.LibsndfileError, RuntimeError) as exc:
                     raise AudioError(path, f"WAV file wrapping Ogg data that cannot be decoded ({exc})") from None
     reason = reason.split(":", 1)[-1].strip() if "Error opening" in reason else reason
@@ -127,14 +133,14 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
     import soundfile as sf
 
     threshold = 10.0 ** (SILENCE_DB / 20.0)
-    try:
-        _check_riff(path)
-        f = _open(path)
-    except PermissionError:
-        raise AudioError(path, "permission denied") from None
-    except OSError as exc:
-        raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
-    with f:
+    with contextlib.ExitStack() as stack:
+        try:
+            _check_riff(path)
+            f = _open(path, stack)
+        except PermissionError:
+            raise AudioError(path, "permission denied") from None
+        except OSError as exc:
+            raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
         src_sr, channels, frames = f.samplerate, f.channels, f.frames
         if src_sr <= 0 or channels <= 0:
             raise AudioError(path, "invalid header (no sample rate or channels)")

@@ -58,9 +58,18 @@ class DrumModel:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """X : [shape=(n, n_features)] -> probabilities [shape=(n, len(classes))], columns in ``classes`` order."""
-        X = np.atleast_2d(np.asarray(X, dtype=np.float32))
-        proba = self.estimator.predict_proba(X)
-        order = [list(self.estimator.classes_).index(c) for c in self.classes]
+        X = np.ascontiguousarray(np.atleast_2d(X), dtype=np.float32)
+        est = self.estimator
+        if _is_plain_forest(est):
+            # what ForestClassifier.predict_proba computes, without its per-call thread pool and input checks:
+            # ~0.6 ms instead of ~8 ms for one row (the OSC server's latency)
+            proba = np.zeros((len(X), len(est.classes_)))
+            for tree in est.estimators_:
+                proba += tree.predict_proba(X, check_input=False)
+            proba /= len(est.estimators_)
+        else:
+            proba = est.predict_proba(X)
+        order = [list(est.classes_).index(c) for c in self.classes]
         return proba[:, order]
 
     def save(self, path: str | os.PathLike) -> str:
@@ -78,6 +87,14 @@ class DrumModel:
             joblib.dump(payload, f)
         self.path = path
         return path
+
+
+def _is_plain_forest(est) -> bool:
+    """An ExtraTrees or RandomForest classifier with a single output, whose trees can be averaged directly."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+    return (isinstance(est, (ExtraTreesClassifier, RandomForestClassifier)) and getattr(est, "n_outputs_", 1) == 1
+            and hasattr(est, "estimators_"))
 
 
 def _minor(version: str) -> tuple[int, ...]:

@@ -141,7 +141,10 @@ def write(path: str | os.PathLike, y: np.ndarray, *, sr: int = SR, subtype: str 
     """Write ``y`` (shape (n,) or (n, channels)) with soundfile; returns the path as a string."""
     path = os.fspath(path)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    sf.write(path, y, sr, subtype=subtype, format=format)
+    ext = os.path.splitext(path)[1].lstrip(".").upper()
+    format = format or {"AIF": "AIFF", "OGA": "OGG"}.get(ext, ext)
+    with open(path, "wb") as f:  # a file object: libsndfile refuses paths over 1024 bytes
+        sf.write(f, y, sr, subtype=subtype, format=format)
     return path
 
 

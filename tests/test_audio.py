@@ -102,3 +102,13 @@ def test_loading_never_writes(tmp_path):
     before = (os.stat(path).st_mtime_ns, open(path, "rb").read())
     load_audio(path)
     assert (os.stat(path).st_mtime_ns, open(path, "rb").read()) == before
+
+
+def test_path_longer_than_libsndfile_accepts(tmp_path):
+    """libsndfile refuses paths over 1024 bytes; drumtag opens the file itself."""
+    folder = tmp_path
+    while len(os.fspath(folder)) < 1100:
+        folder = folder / ("long folder name ü " * 10)
+    path = synth.write(folder / "kick.wav", synth.kick())
+    assert len(os.fsencode(path)) > 1024
+    assert len(load_audio(path).y) > 1000

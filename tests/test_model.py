@@ -143,3 +143,12 @@ def test_classify_many_reports_failures_and_goes_on(synth_model, tmp_path):
     assert set(preds) == set(good) | {str(bad)}
     assert preds[str(bad)].error and preds[str(bad)].label is None
     assert all(preds[g].label == "kick" for g in good)
+
+
+def test_fast_forest_path_equals_sklearn(synth_model):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(7, len(synth_model.metadata["feature_names"]))).astype(np.float32)
+    ours = synth_model.predict_proba(X)
+    est = synth_model.estimator
+    ref = est.predict_proba(X)[:, [list(est.classes_).index(c) for c in synth_model.classes]]
+    assert np.allclose(ours, ref, atol=1e-9)
