@@ -78,13 +78,9 @@ end
 
 --- Put back the take names drumtag replaced, on the selected items (or every item if none is selected).
 function app.restore_names(reaper)
-  local list = {}
-  local n = reaper.CountSelectedMediaItems(0)
-  if n > 0 then
-    for i = 0, n - 1 do
-      list[#list + 1] = reaper.GetSelectedMediaItem(0, i)
-    end
-  else
+  local list = items.selected(reaper)
+  local where = #list > 0 and "the selected items" or "the project"
+  if #list == 0 then
     for i = 0, reaper.CountMediaItems(0) - 1 do
       list[#list + 1] = reaper.GetMediaItem(0, i)
     end
@@ -98,7 +94,6 @@ function app.restore_names(reaper)
   reaper.PreventUIRefresh(-1)
   reaper.UpdateArrange()
   reaper.Undo_EndBlock(string.format("drumtag: restore %d take names", restored), -1)
-  local where = n > 0 and "the selected items" or "the project"
   reaper.ShowConsoleMsg(string.format("drumtag: restored %d take name%s in %s\n", restored,
     restored == 1 and "" or "s", where))
   return restored

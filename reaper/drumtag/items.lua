@@ -27,14 +27,19 @@ local function take_name(reaper, take)
   return name or ""
 end
 
+--- The selected items (an empty list when none is selected).
+function items.selected(reaper)
+  local list = {}
+  for i = 0, reaper.CountSelectedMediaItems(0) - 1 do
+    list[#list + 1] = reaper.GetSelectedMediaItem(0, i)
+  end
+  return list
+end
+
 --- The items in scope and where they came from ("selected items" or "items on the selected tracks").
 function items.scope(reaper)
-  local list = {}
-  local n = reaper.CountSelectedMediaItems(0)
-  if n > 0 then
-    for i = 0, n - 1 do
-      list[#list + 1] = reaper.GetSelectedMediaItem(0, i)
-    end
+  local list = items.selected(reaper)
+  if #list > 0 then
     return list, "selected items"
   end
   for t = 0, reaper.CountSelectedTracks(0) - 1 do
