@@ -33,9 +33,9 @@ def format_report(rep: dict) -> str:
         pc = rep["per_class"][c]
         lines.append(f"{c:<{w}} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
     lines += ["", "confusion matrix (rows: true class, columns: predicted)",
-              " " * w + "".join(f"{c[:9]:>10}" for c in classes)]
+              " " * w + "".join(f"{c:>{w}}" for c in classes)]
     for c, row in zip(classes, rep["confusion"]):
-        lines.append(f"{c:<{w}}" + "".join(f"{v:>10d}" for v in row))
+        lines.append(f"{c:<{w}}" + "".join(f"{v:>{w}d}" for v in row))
     return "\n".join(lines)
 
 
