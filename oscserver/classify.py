@@ -32,10 +32,6 @@ class Prediction:
         return {"path": self.path, "label": self.label, "confidence": self.confidence,
                 "probabilities": self.probabilities, "error": self.error}
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 def file_features(path: str, spec: FeatureSpec) -> np.ndarray:
     """The feature vector of one file under ``spec`` (raises AudioError)."""

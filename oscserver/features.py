@@ -257,7 +257,7 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     # floored at -100 dB: quieter than that is numerical noise, not a property of the sound
     bands = np.maximum(10 * np.log10(np.maximum(cum_p[:, band_idx[1:]] - cum_p[:, band_idx[:-1]], _EPS) / total), -100.0)
     msum = np.maximum(Sm.sum(axis=1, dtype=np.float64), _EPS)
-    centroid = (Sm @ freqs) / msum
+    centroid = spectral_centroid(S=Sm.T, freqs=freqs)
     bandwidth = np.sqrt(((freqs[None, :] - centroid[:, None]) ** 2 * Sm).sum(axis=1) / msum)
     cum_m = np.cumsum(Sm, axis=1, dtype=np.float64)
     roll_idx = np.minimum((cum_m < 0.85 * cum_m[:, -1:]).sum(axis=1), len(freqs) - 1)
