@@ -148,7 +148,7 @@ def card(model) -> str:
     out += [
         "",
         "Hi-hats against shakers, tambourines and short cymbals, and short electronic blips (other) against "
-        "percussion, are where it errs most: these sounds overlap in every feature a one-shot offers, and the "
+        "percussion, are where it errs most: these sounds overlap in the features used here, and the "
         "training set has few hats from real recordings.",
     ]
     sel = os.path.join(os.path.dirname(HERE), "selection.json")
