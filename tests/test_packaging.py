@@ -44,3 +44,11 @@ def test_bundled_model_loads_and_is_small():
     assert model.classes == ("kick", "snare", "hat", "percussion", "other")
     assert model.metadata["cv"]["grouping"] == "the CSV's group column"
     assert model.metadata["cv"]["n_groups"] >= 30
+
+
+def test_dependency_pin_admits_the_bundled_models_scikit_learn(pyproject):
+    """pip must install a scikit-learn that the bundled model loads under (same minor release)."""
+    made_with = load_model().metadata["versions"]["scikit-learn"]
+    major, minor = (int(x) for x in made_with.split(".")[:2])
+    (pin,) = [d for d in pyproject["project"]["dependencies"] if d.startswith("scikit-learn")]
+    assert f">={major}.{minor}" in pin and f"<{major}.{minor + 1}" in pin, pin
