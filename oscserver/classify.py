@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -91,14 +91,9 @@ def single_threaded_blas() -> None:
         pass
 
 
-def _init_worker(spec_dict: dict, pool: bool = True) -> None:
+def _init_worker(spec_dict: dict) -> None:
     global _WORKER_SPEC
     _WORKER_SPEC = FeatureSpec.from_dict(spec_dict)
-    if pool:
-        import signal
-
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-        single_threaded_blas()
 
 
 def _work(path: str):
@@ -128,31 +123,51 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None,
-                 cancel: threading.Event | None = None) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
-    """(path, features or None, error or None) per file, in completion order, on ``jobs`` processes."""
+def _start_worker(initializer: Callable, *initargs) -> None:
+    """Runs first in every pool process."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    single_threaded_blas()
+    initializer(*initargs)
+
+
+def map_unordered(func: Callable, items: list, *, initializer: Callable, initargs: tuple = (),
+                  jobs: int | None = None, cancel: threading.Event | None = None) -> Iterator:
+    """``func(item)`` for every item, in completion order, after ``initializer(*initargs)``.
+
+    On ``jobs`` processes (default: every core); in this process when ``jobs`` is 1 or there are too few items to
+    pay for starting a pool. Stops early, and stops the pool, when ``cancel`` is set or the caller stops iterating.
+    """
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    if jobs == 1 or len(paths) < 4:
-        _init_worker(spec.to_dict(), pool=False)
-        for p in paths:
+    if jobs == 1 or len(items) < 4:
+        initializer(*initargs)
+        for item in items:
             if cancel is not None and cancel.is_set():
                 return
-            yield _work(p)
+            yield func(item)
         return
     import multiprocessing as mp
 
     ctx = mp.get_context(pool_start_method())
-    chunk = max(1, min(8, len(paths) // (jobs * 8)))
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(spec.to_dict(),))
+    chunk = max(1, min(8, len(items) // (jobs * 8)))
+    pool = ctx.Pool(jobs, initializer=_start_worker, initargs=(initializer, *initargs))
     try:
-        for item in pool.imap_unordered(_work, paths, chunksize=chunk):
-            yield item
+        for result in pool.imap_unordered(func, items, chunksize=chunk):
+            yield result
             if cancel is not None and cancel.is_set():
                 return
         pool.close()
     finally:
         pool.terminate()
         pool.join()
+
+
+def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None,
+                 cancel: threading.Event | None = None) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
+    """(path, features or None, error or None) per file, in completion order, on ``jobs`` processes."""
+    return map_unordered(_work, paths, initializer=_init_worker, initargs=(spec.to_dict(),), jobs=jobs,
+                         cancel=cancel)
 
 
 def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,

@@ -13,7 +13,7 @@ and add spectral shape over time, MFCC statistics, attack and decay times and no
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 

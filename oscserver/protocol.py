@@ -11,7 +11,7 @@ requests send their per-file replies first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PREFIX = "/drumtag"
 DEFAULT_HOST = "127.0.0.1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
@@ -77,6 +76,7 @@ def _init(spec: dict, augment: int, seed: int) -> None:
     _SPEC, _AUG, _SEED = FeatureSpec.from_dict(spec), augment, seed
     from .classify import single_threaded_blas
 
+    # also in-process (jobs=1): BLAS's thread count changes float32 sums, and training must not depend on it
     single_threaded_blas()
 
 
@@ -99,36 +99,19 @@ def _featurize(job: tuple[int, str]):
 def featurize(dataset: Dataset, spec: FeatureSpec, *, augment: int = 0, seed: int = 0, jobs: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> Features:
     """Feature rows for every item (plus ``augment`` variants each), on ``jobs`` processes."""
-    from .classify import default_jobs
+    from .classify import map_unordered
 
-    jobs = default_jobs() if jobs is None else max(1, jobs)
     todo = list(enumerate(i.path for i in dataset.items))
     results: dict[int, list[np.ndarray]] = {}
     failed = []
-    if jobs == 1:
-        _init(spec.to_dict(), augment, seed)
-        it = map(_featurize, todo)
-        pool = None
-    else:
-        import multiprocessing as mp
-
-        from .classify import pool_start_method
-
-        ctx = mp.get_context(pool_start_method())
-        pool = ctx.Pool(jobs, initializer=_init, initargs=(spec.to_dict(), augment, seed))
-        it = pool.imap_unordered(_featurize, todo, chunksize=4)
-    try:
-        for done, (index, rows, error) in enumerate(it, start=1):
-            if error is None:
-                results[index] = rows
-            else:
-                failed.append((dataset.items[index].path, error))
-            if progress:
-                progress(done, len(todo))
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    it = map_unordered(_featurize, todo, initializer=_init, initargs=(spec.to_dict(), augment, seed), jobs=jobs)
+    for done, (index, rows, error) in enumerate(it, start=1):
+        if error is None:
+            results[index] = rows
+        else:
+            failed.append((dataset.items[index].path, error))
+        if progress:
+            progress(done, len(todo))
     X, y, g, src, orig = [], [], [], [], []
     for index in sorted(results):
         item = dataset.items[index]

@@ -4,7 +4,6 @@ import os
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 import synth
 from oscserver.audio import load_audio

@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -87,8 +86,7 @@ def test_train_needs_class_folders(tmp_path, capsys):
     assert "at least two class subfolders" in capsys.readouterr().err
 
 
-def test_help_lists_every_command_and_is_fast():
-    start = time.perf_counter()
+def test_help_lists_every_command_and_imports_nothing_heavy():
     proc = subprocess.run([sys.executable, "-m", "oscserver", "--help"], capture_output=True, text=True, check=True)
     for command in ("classify", "train", "evaluate", "info", "serve", "send", "tag"):
         assert command in proc.stdout

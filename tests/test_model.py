@@ -1,6 +1,5 @@
 """Training on synthesized classes, grouped CV, save/load, and refusing incompatible model files."""
 
-import io
 import os
 
 import joblib

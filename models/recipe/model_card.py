@@ -70,7 +70,7 @@ def card(model) -> str:
         f"| features | version {model.feature_version}: {len(m['feature_names'])} features at {model.spec.sr} Hz, "
         f"window {model.spec.duration} s from the first sound above -60 dBFS |",
         f"| training | {tr['files']} files ({tr['rows']} rows with {m['augment']} augmented variants per file) |",
-        f"| made with | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
+        "| made with | " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + " |",
         "",
         "## Intended use",
         "",
