@@ -1,9 +1,12 @@
 """DrumModel: a scikit-learn estimator with its feature spec, classes and metadata; save, load and version checks.
 
-A model file is a joblib pickle of a plain dict: ``{"format", "metadata", "estimator"}`` where ``estimator`` is
-the estimator's own joblib pickle as bytes. Loading reads the metadata first and refuses a model made with another
-feature version or scikit-learn release before any scikit-learn object is unpickled. Pickles can run code: load
-only model files you trust.
+A model file is a zlib-compressed joblib pickle of a plain dict: ``{"format", "metadata", "estimator", "forest"}``:
+``estimator`` is the estimator's own joblib pickle as bytes and ``forest`` (optional: ExtraTrees and RandomForest
+only, absent from older files) the same trees compiled to numpy arrays by ``forest.compile_forest``. Loading reads
+the metadata first and refuses a model made with another feature version or scikit-learn release before any
+scikit-learn object is unpickled. A model with a compiled forest then predicts without importing scikit-learn, and
+unpickles its estimator only when ``DrumModel.estimator`` is first used. Pickles can run code: load only model
+files you trust.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import hashlib
 import io
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,8 @@ from . import __version__
 from .atomicfile import atomic_write
 from .errors import ModelError
 from .features import FEATURE_VERSION, FeatureSpec
+from .forest import compile_forest
+from .forest import predict_proba as forest_proba
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +42,25 @@ def bundled_model_path() -> Path:
         return Path(__file__).resolve().parent.parent / "models" / BUNDLED_NAME
 
 
-@dataclass
 class DrumModel:
-    """A trained classifier and everything needed to use and judge it."""
+    """A trained classifier and everything needed to use and judge it.
 
-    estimator: object
-    spec: FeatureSpec
-    classes: tuple[str, ...]
-    metadata: dict = field(default_factory=dict)
-    path: str | None = None
+    ``forest`` is the estimator compiled by ``forest.compile_forest`` (or None): when present it makes the
+    predictions, and ``estimator`` may be given as its joblib pickle (``pickled``), unpickled on first use.
+    """
+
+    def __init__(self, estimator=None, *, spec: FeatureSpec, classes: tuple[str, ...], metadata: dict | None = None,
+                 path: str | None = None, forest: dict | None = None, pickled: bytes | None = None):
+        self._estimator, self._pickled = estimator, pickled
+        self.spec, self.classes, self.forest, self.path = spec, classes, forest, path
+        self.metadata = {} if metadata is None else metadata
+
+    @property
+    def estimator(self):
+        """The scikit-learn estimator (imports scikit-learn)."""
+        if self._estimator is None:
+            self._estimator, self._pickled = _unpickle_estimator(self._pickled, self.path), None
+        return self._estimator
 
     @property
     def model_id(self) -> str:
@@ -59,17 +73,20 @@ class DrumModel:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """X : [shape=(n, n_features)] -> probabilities [shape=(n, len(classes))], columns in ``classes`` order."""
         X = np.ascontiguousarray(np.atleast_2d(X), dtype=np.float32)
-        est = self.estimator
-        if _is_plain_forest(est):
-            # what ForestClassifier.predict_proba computes, without its per-call thread pool and input checks:
-            # ~0.6 ms instead of ~8 ms for one row (the OSC server's latency)
-            proba = np.zeros((len(X), len(est.classes_)))
-            for tree in est.estimators_:
-                proba += tree.predict_proba(X, check_input=False)
-            proba /= len(est.estimators_)
+        if self.forest is not None:
+            proba, classes = forest_proba(self.forest, X), self.forest["classes"]
         else:
-            proba = est.predict_proba(X)
-        order = [list(est.classes_).index(c) for c in self.classes]
+            est = self.estimator
+            classes = list(est.classes_)
+            if _is_plain_forest(est):
+                # what ForestClassifier.predict_proba computes, without its per-call thread pool and input checks
+                proba = np.zeros((len(X), len(classes)))
+                for tree in est.estimators_:
+                    proba += tree.predict_proba(X, check_input=False)
+                proba /= len(est.estimators_)
+            else:
+                proba = est.predict_proba(X)
+        order = [classes.index(c) for c in self.classes]
         return proba[:, order]
 
     def save(self, path: str | os.PathLike) -> str:
@@ -77,14 +94,17 @@ class DrumModel:
         import joblib
 
         path = os.fspath(path)
+        est = self.estimator
         buf = io.BytesIO()
-        joblib.dump(self.estimator, buf, compress=("zlib", 6))
+        joblib.dump(est, buf, compress=("zlib", 6))
         payload = {"format": FORMAT, "metadata": dict(self.metadata, spec=self.spec.to_dict(),
                                                       classes=list(self.classes)),
                    "estimator": buf.getvalue()}
+        if _is_plain_forest(est):
+            payload["forest"] = compile_forest(est)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with atomic_write(path, "wb") as f:
-            joblib.dump(payload, f)
+        with atomic_write(path, "wb") as f:  # compressed: the forest's arrays shrink ~6x (the bundled model < 10 MB)
+            joblib.dump(payload, f, compress=("zlib", 3))
         self.path = path
         return path
 
@@ -129,24 +149,42 @@ def load_model(path: str | os.PathLike | None = None) -> DrumModel:
         raise ModelError(f"{path}: made with feature version {version}, but this drumtag ({__version__}) extracts "
                          f"feature version {FEATURE_VERSION}; retrain it with `drumtag train`, or install the "
                          f"drumtag version it was made with ({meta.get('drumtag_version', 'unknown')})")
-    import sklearn
-
     made_with = meta.get("versions", {}).get("scikit-learn", "unknown")
-    if _minor(made_with) != _minor(sklearn.__version__):
-        raise ModelError(f"{path}: made with scikit-learn {made_with}, but {sklearn.__version__} is installed; "
+    installed = _installed_sklearn_version()
+    if _minor(made_with) != _minor(installed):
+        raise ModelError(f"{path}: made with scikit-learn {made_with}, but {installed} is installed; "
                          f"install it with `pip install scikit-learn=={made_with}` or retrain with `drumtag train`")
-    try:
-        estimator = joblib.load(io.BytesIO(payload["estimator"]))
-    except Exception as exc:
-        raise ModelError(f"{path}: the estimator cannot be loaded ({type(exc).__name__}: {exc}); "
-                         "retrain with `drumtag train`") from None
     try:
         spec = FeatureSpec.from_dict(meta["spec"])
     except (KeyError, TypeError) as exc:
         raise ModelError(f"{path}: its feature spec does not match feature version {FEATURE_VERSION} ({exc}); "
                          "retrain it with `drumtag train`") from None
-    return DrumModel(estimator=estimator, spec=spec,
-                     classes=tuple(meta["classes"]), metadata=meta, path=path)
+    fields = {"spec": spec, "classes": tuple(meta["classes"]), "metadata": meta, "path": path}
+    if "forest" in payload:  # predicts without scikit-learn: the estimator stays pickled until it is asked for
+        return DrumModel(forest=payload["forest"], pickled=payload["estimator"], **fields)
+    return DrumModel(_unpickle_estimator(payload["estimator"], path), **fields)
+
+
+def _installed_sklearn_version() -> str:
+    """From the distribution's metadata when it has one: importing scikit-learn takes most of a second."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("scikit-learn")
+    except metadata.PackageNotFoundError:
+        import sklearn
+
+        return sklearn.__version__
+
+
+def _unpickle_estimator(pickled: bytes, path: str | None):
+    import joblib
+
+    try:
+        return joblib.load(io.BytesIO(pickled))
+    except Exception as exc:
+        raise ModelError(f"{path}: the estimator cannot be loaded ({type(exc).__name__}: {exc}); "
+                         "retrain with `drumtag train`") from None
 
 
 def library_versions() -> dict[str, str]:

@@ -1,6 +1,10 @@
 """Training on synthesized classes, grouped CV, save/load, and refusing incompatible model files."""
 
 import os
+import re
+import subprocess
+import sys
+import textwrap
 
 import joblib
 import numpy as np
@@ -144,10 +148,71 @@ def test_classify_many_reports_failures_and_goes_on(synth_model, tmp_path):
     assert all(preds[g].label == "kick" for g in good)
 
 
-def test_fast_forest_path_equals_sklearn(synth_model):
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(7, len(synth_model.metadata["feature_names"]))).astype(np.float32)
-    ours = synth_model.predict_proba(X)
+def _rows(model, n=7, seed=1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, len(model.metadata["feature_names"]))).astype(np.float32)
+
+
+def test_compiled_forest_equals_sklearn(synth_model):
+    assert synth_model.forest is not None
+    X = _rows(synth_model)
     est = synth_model.estimator
     ref = est.predict_proba(X)[:, [list(est.classes_).index(c) for c in synth_model.classes]]
-    assert np.allclose(ours, ref, atol=1e-9)
+    assert np.allclose(synth_model.predict_proba(X), ref, rtol=0, atol=1e-12)
+
+
+def test_a_compiled_model_predicts_without_importing_sklearn(synth_model_path):
+    code = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        from oscserver.model import load_model
+
+        model = load_model({os.fspath(synth_model_path)!r})
+        X = np.random.default_rng(0).normal(size=(3, len(model.metadata["feature_names"]))).astype(np.float32)
+        proba = model.predict_proba(X)
+        assert "sklearn" not in sys.modules, "loading or predicting imported scikit-learn"
+        est = model.estimator
+        assert "sklearn" in sys.modules
+        ref = est.predict_proba(X)[:, [list(est.classes_).index(c) for c in model.classes]]
+        assert np.allclose(proba, ref, rtol=0, atol=1e-12), "the unpickled estimator disagrees"
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_an_older_file_without_compiled_forest_predicts_the_same(synth_model, synth_model_path, tmp_path):
+    payload = joblib.load(synth_model_path)
+    del payload["forest"]
+    joblib.dump(payload, tmp_path / "old.joblib")
+    old = M.load_model(tmp_path / "old.joblib")
+    assert old.forest is None and old.model_id == synth_model.model_id
+    X = _rows(synth_model, n=20)
+    assert np.allclose(old.predict_proba(X), synth_model.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_the_estimator_is_unpickled_only_when_asked_for(synth_model, synth_model_path, tmp_path):
+    payload = joblib.load(synth_model_path)
+    payload["estimator"] = b"not a pickle"
+    joblib.dump(payload, tmp_path / "m.joblib")
+    model = M.load_model(tmp_path / "m.joblib")
+    X = _rows(synth_model)
+    assert np.array_equal(model.predict_proba(X), synth_model.predict_proba(X))
+    with pytest.raises(ModelError, match="estimator cannot be loaded.*retrain"):
+        model.estimator
+
+
+def test_sklearn_version_is_checked_without_distribution_metadata(synth_model_path, tmp_path, monkeypatch):
+    import importlib.metadata
+
+    import sklearn
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert M.load_model(synth_model_path).forest is not None
+    meta = joblib.load(synth_model_path)["metadata"]
+    path = _rewrite(synth_model_path, tmp_path / "old.joblib",
+                    versions=dict(meta["versions"], **{"scikit-learn": "0.24.2"}))
+    with pytest.raises(ModelError, match=r"0\.24\.2, but " + re.escape(sklearn.__version__) + " is installed"):
+        M.load_model(path)

@@ -1,0 +1,67 @@
+"""Tree-ensemble classifiers as plain numpy arrays: compile a fitted forest once, then predict without scikit-learn.
+
+``compile_forest`` flattens a fitted single-output ExtraTreesClassifier or RandomForestClassifier; ``predict_proba``
+walks every tree for every row at once and equals the estimator's own ``predict_proba`` (same float32 inputs
+compared against the same float64 thresholds, same leaf normalisation, missing values sent the same way).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def compile_forest(estimator) -> dict:
+    """The fitted forest's trees as one set of node arrays (n_nodes: all trees' nodes, tree after tree).
+
+    Returns a dict of
+    ``feature [shape=(n_nodes,), int32]`` and ``threshold [shape=(n_nodes,), float64]``: a row goes left when
+    ``X[feature] <= threshold``; ``missing_left [shape=(n_nodes,), bool]``: where a NaN goes;
+    ``children [shape=(n_nodes, 2), int32]``: (left, right) global node indices, a leaf's both itself, so every row
+    reaches its leaf after ``max_depth`` steps and stays there;
+    ``proba [shape=(n_nodes, n_classes), float64]``: a leaf's class probabilities as
+    ``DecisionTreeClassifier.predict_proba`` gives them (value / its sum, a zero sum taken as 1; zero for
+    internal nodes); ``roots [shape=(n_trees,), int32]``; ``max_depth``; ``classes``: ``estimator.classes_`` as str.
+    """
+    if getattr(estimator, "n_outputs_", 1) != 1 or not hasattr(estimator, "estimators_"):
+        raise ValueError("compile_forest needs a fitted single-output forest classifier")
+    trees = [t.tree_ for t in estimator.estimators_]
+    sizes = np.array([t.node_count for t in trees])
+    roots = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    offset = np.repeat(roots, sizes)
+    index = np.arange(sizes.sum())
+    left = np.concatenate([t.children_left for t in trees]).astype(np.int64)
+    right = np.concatenate([t.children_right for t in trees]).astype(np.int64)
+    leaf = left == -1  # sklearn's TREE_LEAF
+    children = np.stack([np.where(leaf, index, left + offset), np.where(leaf, index, right + offset)], axis=1)
+    value = np.concatenate([t.value[:, 0, :] for t in trees]).astype(np.float64)
+    total = value.sum(axis=1, keepdims=True)
+    total[total == 0.0] = 1.0
+    proba = np.where(leaf[:, None], value / total, 0.0)
+    return {
+        "feature": np.where(leaf, 0, np.concatenate([t.feature for t in trees])).astype(np.int32),
+        "threshold": np.concatenate([t.threshold for t in trees]).astype(np.float64),
+        "missing_left": np.concatenate([t.missing_go_to_left for t in trees]).astype(bool),
+        "children": children.astype(np.int32),
+        "proba": proba,
+        "roots": roots.astype(np.int32),
+        "max_depth": int(max(t.max_depth for t in trees)),
+        "classes": [str(c) for c in estimator.classes_],
+    }
+
+
+def predict_proba(compiled: dict, X: np.ndarray) -> np.ndarray:
+    """X : [shape=(n, n_features)], cast to float32 -> mean leaf probabilities over the trees [shape=(n, n_classes)],
+    columns in ``compiled["classes"]`` order."""
+    X = np.ascontiguousarray(np.atleast_2d(X), dtype=np.float32)
+    feature, threshold, children = compiled["feature"], compiled["threshold"], compiled["children"].ravel()
+    has_nan = bool(np.isnan(X).any())
+    flat = X.ravel()
+    row_start = (np.arange(len(X)) * X.shape[1])[None, :]             # [shape=(1, n)]
+    node = np.repeat(compiled["roots"][:, None], len(X), axis=1)      # [shape=(n_trees, n)]
+    for _ in range(compiled["max_depth"]):
+        x = flat[row_start + feature[node]]
+        go_left = x <= threshold[node]
+        if has_nan:
+            go_left |= np.isnan(x) & compiled["missing_left"][node]
+        node = children[2 * node + ~go_left]
+    return compiled["proba"][node].mean(axis=0)
