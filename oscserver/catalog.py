@@ -58,12 +58,14 @@ def default_catalog_path() -> str:
     return os.path.join(platformdirs.user_data_dir("drumtag", appauthor=False), CATALOG_NAME)
 
 
-def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 20) -> str:
-    """BLAKE2b (128-bit digest) of the file's bytes, hex: fast in software and collision-safe for deduplication."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
+def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 18) -> str:
+    """SHA-256 of the file's bytes, hex: collision-safe for deduplication, and computed in hardware by current CPUs
+    (x86 SHA extensions, ARMv8), where it is about three times as fast as BLAKE2b."""
+    h = hashlib.sha256()
+    view = memoryview(bytearray(chunk))
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(view):
+            h.update(view[:n])
     return h.hexdigest()
 
 

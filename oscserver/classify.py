@@ -79,6 +79,22 @@ def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
 # ---- many files: features in worker processes, predictions batched in this one ------------------------------
 
 _WORKER_SPEC: FeatureSpec | None = None
+_preload: threading.Thread | None = None
+
+
+def _import_worker_modules() -> None:
+    import scipy.fft  # noqa: F401  (features: a quarter of a second, most of a worker's start-up)
+    import soundfile  # noqa: F401
+    import soxr  # noqa: F401
+
+
+def start_preload() -> None:
+    """Import what every worker process needs on a background thread, while this process does other work (loads
+    the model, scans the catalog): workers forked afterwards start with it loaded instead of importing it each."""
+    global _preload
+    if _preload is None:
+        _preload = threading.Thread(target=_import_worker_modules, name="drumtag-preload", daemon=True)
+        _preload.start()
 
 
 def single_threaded_blas() -> None:
@@ -149,6 +165,9 @@ def map_unordered(func: Callable, items: list, *, initializer: Callable, initarg
         return
     import multiprocessing as mp
 
+    if _preload is not None:
+        _preload.join()  # before forking: a fork must not copy a thread half-way through an import
+    _import_worker_modules()  # forked workers share them (a no-op when already imported)
     ctx = mp.get_context(pool_start_method())
     chunk = max(1, min(8, len(items) // (jobs * 8)))
     pool = ctx.Pool(jobs, initializer=_start_worker, initargs=(initializer, *initargs))

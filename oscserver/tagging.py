@@ -1,7 +1,7 @@
 """Tag files and folders into the catalog: classify only new or changed files, on every core, committing as it goes.
 
 A file is skipped when its catalog row has the same size, modification time and model. Otherwise its content
-hash (BLAKE2b) is computed: an unchanged hash under the same model only refreshes the row's size/mtime, and a
+hash (SHA-256) is computed: an unchanged hash under the same model only refreshes the row's size/mtime, and a
 file whose content is already catalogued under another path (a copy, a renamed or moved file) reuses that row's
 result. Only what is left goes to ``classify_many``. Rows are committed in small batches, so Ctrl-C, a cancel or
 a crash keeps every file already done; a file that cannot be read becomes an error row and the run goes on.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from .catalog import Catalog, catalog_key, file_hash
-from .classify import classify_many, iter_audio_files
+from .classify import classify_many, iter_audio_files, start_preload
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     """
     start = time.perf_counter()
     model_id = model.model_id
+    start_preload()  # the workers' imports, done while the catalog is scanned
     with Catalog(catalog_path) as catalog:
         summary = TagSummary(catalog_path=catalog.path, model_id=model_id)
         try:

@@ -138,10 +138,12 @@ def test_default_catalog_path_is_in_the_user_data_folder(monkeypatch, tmp_path):
     assert default_catalog_path() == str(tmp_path / "drumtag" / "catalog.sqlite")
 
 
-def test_file_hash_is_blake2b_128(tmp_path):
+def test_file_hash_is_sha256_of_every_byte(tmp_path):
     data = os.urandom(3 * (1 << 20) + 17)  # crosses read chunks
     (tmp_path / "f").write_bytes(data)
-    assert file_hash(tmp_path / "f") == hashlib.blake2b(data, digest_size=16).hexdigest()
+    assert file_hash(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+    (tmp_path / "e").write_bytes(b"")
+    assert file_hash(tmp_path / "e") == hashlib.sha256(b"").hexdigest()
 
 
 # -- atomic writes -------------------------------------------------------------------------------------------------

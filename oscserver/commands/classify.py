@@ -38,11 +38,12 @@ def run(args) -> int:
     import json
     import sys
 
-    from ..classify import classify_many, failed, iter_audio_files
+    from ..classify import classify_many, failed, iter_audio_files, start_preload
     from ..errors import AudioError
     from ..model import load_model
     from ..progress import Progress
 
+    start_preload()  # overlaps the workers' imports with loading the model and walking the folders
     model = load_model(args.model)
     files, results = [], []
     for path in args.paths:

@@ -9,7 +9,7 @@ HELP = "tag folders into the catalog (incremental: unchanged files are skipped)"
 ORDER = 20
 DESCRIPTION = """\
 Classify every audio file under the given folders (recursively; files may be given too) and record
-path, size, modification time, content hash (BLAKE2b), label, probabilities, features, model id and any
+path, size, modification time, content hash (SHA-256), label, probabilities, features, model id and any
 error in the SQLite catalog. Run it again after adding or editing samples: unchanged files are skipped,
 and every file is classified again when the model changed. Interrupting (Ctrl-C) keeps everything done
 so far; the next run continues. Files that cannot be read become error rows and the run goes on.
