@@ -3,21 +3,28 @@
 The spec (sample rate, frame sizes, bands, segments) is stored in every model; prediction reads it from the model,
 never from here, and refuses a model whose ``FEATURE_VERSION`` differs. Extraction is plain numpy (+ scipy.fft) so
 that a cold ``drumtag classify`` does not pay librosa's import time; the spectral building blocks follow librosa's
-definitions (``stft``, Slaney ``mel`` filters, ``mfcc``, ``spectral_centroid``) and the tests check them against
-librosa itself.
+definitions (``stft``, ``spectral_centroid``, ``spectral_contrast``) and the tests check them against librosa
+itself.
 
 The features start from the "Machine Learning for Drummers" article (non-silent duration above -60 dB; loudness at
 its max, min and middle; loudness per frequency band at the attack, early and middle of the sound; a pitch estimate)
-and add spectral shape over time, MFCC statistics, attack and decay times and noisiness.
+and add spectral shape over time, octave-band contrast and flatness, attack and decay times and noisiness.
+
+Version 2 replaced version 1's 39 MFCC statistics with octave-band spectral contrast and flatness at the attack,
+early and body segments (tonal partials against noise: bells and cymbals against hats and shakers). Measured by
+cross-validation grouped by pack on the bundled model's corpus (ExtraTrees, three fold seeds): macro-F1 0.74 ->
+0.76; the MFCCs, with or without the new features, moved it by less than 0.01 while costing a seventh of the
+extraction time.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 _EPS = 1e-10
 
 
@@ -30,8 +37,6 @@ class FeatureSpec:
     duration: float = 4.0          # analysis window after the first non-silent sample, seconds
     n_fft: int = 1024
     hop_length: int = 256
-    n_mels: int = 40
-    n_mfcc: int = 13
     #: band edges in Hz for the article's "loudness per frequency band"
     band_edges: tuple[float, ...] = (20, 60, 120, 250, 500, 1000, 2000, 4000, 8000, 11025)
     #: time segments (seconds from the start of the sound): attack, early, body
@@ -39,6 +44,10 @@ class FeatureSpec:
     pitch_range: tuple[float, float] = (40.0, 2000.0)
     #: coarse bands whose own attack and decay times are measured (Hz)
     decay_bands: tuple[float, ...] = (0, 200, 2000, 6000, 11025)
+    #: octave bands of the spectral contrast and flatness (librosa's ``fmin``, ``n_bands``, ``quantile``)
+    contrast_fmin: float = 200.0
+    contrast_bands: int = 6
+    contrast_quantile: float = 0.02
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,58 +79,20 @@ def stft(y: np.ndarray, *, n_fft: int, hop_length: int) -> np.ndarray:
         yp, shape=(n_frames, n_fft), strides=(yp.strides[0] * hop_length, yp.strides[0]), writeable=False)
     from scipy.fft import rfft  # several times faster than numpy's on float32 frames
 
-    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann, as scipy.signal.get_window('hann')
-    return np.ascontiguousarray(np.abs(rfft(frames * window, axis=1)).T, dtype=np.float32)
+    window = _hann(n_fft)
+    return np.abs(rfft(frames * window, axis=1)).T  # a view: frames stay contiguous, as they are sliced
+
+
+@functools.lru_cache(maxsize=8)
+def _hann(n_fft: int) -> np.ndarray:
+    """Periodic Hann window, as ``scipy.signal.get_window('hann', n_fft)`` (librosa's default)."""
+    w = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+    w.flags.writeable = False
+    return w
 
 
 def fft_frequencies(*, sr: int, n_fft: int) -> np.ndarray:
     return np.fft.rfftfreq(n_fft, 1.0 / sr)
-
-
-def _hz_to_mel(f):
-    f = np.asanyarray(f, dtype=np.float64)
-    f_sp = 200.0 / 3
-    mels = f / f_sp
-    min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
-    min_log_mel = min_log_hz / f_sp
-    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, _EPS) / min_log_hz) / logstep, mels)
-
-
-def _mel_to_hz(m):
-    m = np.asanyarray(m, dtype=np.float64)
-    f_sp = 200.0 / 3
-    freqs = f_sp * m
-    min_log_hz, logstep = 1000.0, np.log(6.4) / 27.0
-    min_log_mel = min_log_hz / f_sp
-    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), freqs)
-
-
-def mel_filters(*, sr: int, n_fft: int, n_mels: int) -> np.ndarray:
-    """Slaney-normalised mel filterbank, as ``librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)``."""
-    fftfreqs = fft_frequencies(sr=sr, n_fft=n_fft)
-    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(sr / 2.0), n_mels + 2))
-    fdiff = np.diff(mel_f)
-    ramps = mel_f[:, None] - fftfreqs[None, :]
-    lower = -ramps[:-2] / fdiff[:-1, None]
-    upper = ramps[2:] / fdiff[1:, None]
-    weights = np.maximum(0, np.minimum(lower, upper))
-    weights *= (2.0 / (mel_f[2: n_mels + 2] - mel_f[:n_mels]))[:, None]
-    return weights.astype(np.float32)
-
-
-def power_to_db(S: np.ndarray, *, amin: float = 1e-10, top_db: float | None = 80.0) -> np.ndarray:
-    """``librosa.power_to_db(S, ref=1.0)``."""
-    db = 10.0 * np.log10(np.maximum(amin, S))
-    if top_db is not None and db.size:
-        db = np.maximum(db, db.max() - top_db)
-    return db
-
-
-def mfcc(*, S_power: np.ndarray, mel_basis: np.ndarray, n_mfcc: int) -> np.ndarray:
-    """MFCCs from a power spectrogram: ``librosa.feature.mfcc(S=librosa.power_to_db(mel @ S_power), n_mfcc)``."""
-    from scipy.fft import dct
-
-    return dct(power_to_db(mel_basis @ S_power), axis=0, type=2, norm="ortho")[:n_mfcc]
 
 
 def spectral_centroid(*, S: np.ndarray, freqs: np.ndarray) -> np.ndarray:
@@ -129,11 +100,57 @@ def spectral_centroid(*, S: np.ndarray, freqs: np.ndarray) -> np.ndarray:
     return (freqs[:, None] * S).sum(axis=0) / np.maximum(S.sum(axis=0), _EPS)
 
 
+def _db(x: np.ndarray, *, amin: float = 1e-10, top_db: float = 80.0) -> np.ndarray:
+    """``librosa.power_to_db(x)``: 10 log10, floored at ``amin`` and at ``top_db`` below the maximum."""
+    db = 10.0 * np.log10(np.maximum(amin, x))
+    return np.maximum(db, db.max() - top_db) if db.size else db
+
+
+def octave_bands(*, freqs: np.ndarray, fmin: float, n_bands: int) -> list[tuple[int, int]]:
+    """Bin ranges ``(start, stop)`` of librosa's spectral-contrast bands: [0, fmin], then ``n_bands`` octaves, the
+    last up to Nyquist. Each band includes the bin just below its lower edge and, but for the last, leaves out its
+    top bin, as ``librosa.feature.spectral_contrast`` does.
+    """
+    octa = np.zeros(n_bands + 2)
+    octa[1:] = fmin * (2.0 ** np.arange(0, n_bands + 1))
+    bands = []
+    for k, (lo, hi) in enumerate(zip(octa[:-1], octa[1:])):
+        idx = np.flatnonzero((freqs >= lo) & (freqs <= hi))
+        start = int(idx[0]) - (k > 0)
+        stop = len(freqs) if k == n_bands else int(idx[-1])
+        bands.append((start, stop))
+    return bands
+
+
+def spectral_contrast(*, S: np.ndarray, bands: list[tuple[int, int]], quantile: float = 0.02) -> np.ndarray:
+    """``librosa.feature.spectral_contrast(S=S, ...)`` over ``octave_bands``: per band and frame, the dB difference
+    between the mean of its loudest and of its quietest ``quantile`` of bins (at least one each).
+
+    S : np.ndarray [shape=(bins, t)], magnitudes -> np.ndarray [shape=(len(bands), t)]
+    """
+    peak = np.empty((len(bands), S.shape[1]))
+    valley = np.empty_like(peak)
+    for k, (start, stop) in enumerate(bands):
+        # librosa counts the quantile on the band before its top bin is left out
+        n = max(int(np.rint(quantile * (stop - start + (k < len(bands) - 1)))), 1)
+        srt = np.sort(S[start:stop], axis=0)
+        valley[k], peak[k] = srt[:n].sum(axis=0) / n, srt[-n:].sum(axis=0) / n  # as mean(), faster
+    return _db(peak) - _db(valley)
+
+
+def band_means(X: np.ndarray, bands: list[tuple[int, int]]) -> np.ndarray:
+    """Mean of each row of ``X`` over each bin range: X [shape=(rows, bins)] -> [shape=(rows, len(bands))]."""
+    c = np.concatenate([np.zeros((len(X), 1)), np.cumsum(X, axis=1, dtype=np.float64)], axis=1)
+    start, stop = np.asarray(bands).T
+    return (c[:, stop] - c[:, start]) / (stop - start)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # the feature vector
 
 _SEG_NAMES = ("attack", "early", "body")
 _SHAPE = ("log_centroid", "log_bandwidth", "log_rolloff", "flatness", "zcr")
+_CONTRAST_SEGMENTS = _SEG_NAMES  # attack, early, body
 _ENVELOPE = ("log_duration_60", "log_decay_20", "log_decay_40", "log_attack_time", "log_temporal_centroid",
              "db_min", "db_middle", "crest", "log_file_duration")
 _TONAL = ("log_pitch", "harmonicity", "log_peak_freq_early", "log_peak_freq_body", "flux_body",
@@ -149,9 +166,9 @@ def feature_names(spec: FeatureSpec) -> list[str]:
         names += [f"{s}_{seg}" for s in _SHAPE]
     for b in range(len(spec.decay_bands) - 1):
         names += [f"band{b}_log_attack", f"band{b}_log_decay_20", f"band{b}_share_db"]
-    names += [f"mfcc{i}_mean" for i in range(spec.n_mfcc)]
-    names += [f"mfcc{i}_std" for i in range(spec.n_mfcc)]
-    names += [f"mfcc{i}_attack" for i in range(spec.n_mfcc)]
+    for seg in _CONTRAST_SEGMENTS:
+        names += [f"octave{b}_contrast_{seg}" for b in range(spec.contrast_bands + 1)]
+        names += [f"octave{b}_flatness_{seg}" for b in range(spec.contrast_bands + 1)]
     return names
 
 
@@ -249,8 +266,9 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     seg_frames.append(slice(max(0, middle - 1), min(n_frames, middle + 2)))
 
     # per segment, vectorised over the four segments: band levels, spectral shape, zero crossings
-    Pm = np.stack([P[:, sl].mean(axis=1) for sl in seg_frames])        # [shape=(4, bins)]
-    Sm = np.stack([S[:, sl].mean(axis=1) for sl in seg_frames])
+    # means over each segment's frames (sum / count: what mean() computes, without its overhead)
+    Pm = np.stack([P[:, sl].sum(axis=1) / (sl.stop - sl.start) for sl in seg_frames])  # [shape=(4, bins)]
+    Sm = np.stack([S[:, sl].sum(axis=1) / (sl.stop - sl.start) for sl in seg_frames])
     band_idx = np.clip(np.searchsorted(freqs, np.asarray(spec.band_edges)), 0, len(freqs))
     cum_p = np.concatenate([np.zeros((len(Pm), 1)), np.cumsum(Pm, axis=1, dtype=np.float64)], axis=1)
     total = np.maximum(cum_p[:, -1:], _EPS)
@@ -276,8 +294,7 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     start = int(spec.segments[1][0] * sr)
     body = y[start: min(int(spec.segments[2][1] * sr), start + 4096)]
     f0, harm = _pitch(body if len(body) > 256 else y, sr=sr, fmin=spec.pitch_range[0], fmax=spec.pitch_range[1])
-    early_spec = S[:, seg_frames[1]].mean(axis=1)
-    body_spec = S[:, seg_frames[2]].mean(axis=1)
+    early_spec, body_spec = Sm[1], Sm[2]
     post = S[:, att:] if n_frames - att > 1 else S
     norm = post / np.maximum(post.sum(axis=0, keepdims=True), _EPS)
     flux = float(np.mean(np.abs(np.diff(norm, axis=1)).sum(axis=0))) if norm.shape[1] > 1 else 0.0
@@ -299,21 +316,24 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
         decay = (after[-1] + 1) * hop / sr if len(after) else hop / sr
         per_band += [_log(times[k] + 1e-3), _log(decay), 10 * np.log10(max(float(e.sum()), _EPS) / total_energy)]
 
-    # MFCC statistics over the non-silent frames, and over the attack
-    mel_basis = _mel_basis(spec, spec.n_mels)
-    M = mfcc(S_power=P, mel_basis=mel_basis, n_mfcc=spec.n_mfcc)
-    act = M[:, active] if active.any() else M
-    mf = list(act.mean(axis=1)) + list(act.std(axis=1)) + list(M[:, seg_frames[0]].mean(axis=1))
+    # per octave band, at the attack, early and body: contrast (partials against noise) and flatness
+    octaves = _octave_bands(spec)
+    n_seg = len(_CONTRAST_SEGMENTS)
+    contrast = spectral_contrast(S=Sm[:n_seg].T, bands=octaves, quantile=spec.contrast_quantile)
+    flatness = (np.exp(band_means(np.log(Pm[:n_seg] + _EPS), octaves))
+                / (band_means(Pm[:n_seg], octaves) + _EPS))            # [shape=(segments, octaves)]
+    per_octave = list(np.concatenate([contrast.T, flatness], axis=1).ravel())
 
-    vec = np.asarray(envelope + tonal + per_segment + per_band + mf, dtype=np.float32)
+    vec = np.asarray(envelope + tonal + per_segment + per_band + per_octave, dtype=np.float32)
     return np.nan_to_num(vec, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-_MEL_CACHE: dict[tuple, np.ndarray] = {}
+_OCTAVE_CACHE: dict[tuple, list[tuple[int, int]]] = {}
 
 
-def _mel_basis(spec: FeatureSpec, n_mels: int) -> np.ndarray:
-    key = (spec.sr, spec.n_fft, n_mels)
-    if key not in _MEL_CACHE:
-        _MEL_CACHE[key] = mel_filters(sr=spec.sr, n_fft=spec.n_fft, n_mels=n_mels)
-    return _MEL_CACHE[key]
+def _octave_bands(spec: FeatureSpec) -> list[tuple[int, int]]:
+    key = (spec.sr, spec.n_fft, spec.contrast_fmin, spec.contrast_bands)
+    if key not in _OCTAVE_CACHE:
+        _OCTAVE_CACHE[key] = octave_bands(freqs=fft_frequencies(sr=spec.sr, n_fft=spec.n_fft),
+                                          fmin=spec.contrast_fmin, n_bands=spec.contrast_bands)
+    return _OCTAVE_CACHE[key]

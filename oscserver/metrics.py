@@ -8,15 +8,21 @@ from .atomicfile import atomic_write
 
 
 def report(y_true, y_pred, classes) -> dict:
-    """A JSON-friendly report; the confusion matrix has true classes as rows, predictions as columns."""
+    """A JSON-friendly report; the confusion matrix has true classes as rows, predictions as columns.
+
+    Macro-F1 averages over the classes that occur (as truth or as prediction): a test set without hats is not
+    scored as if every hat had been missed.
+    """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     classes = list(classes)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    seen = set(map(str, y_true)) | set(map(str, y_pred))
+    occurring = [c for c in classes if c in seen] or classes
     return {
         "n": int(len(y_true)),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=classes, average="macro", zero_division=0)), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=occurring, average="macro", zero_division=0)), 4),
         "per_class": {c: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
                           "f1": round(float(f[i]), 4), "support": int(s[i])} for i, c in enumerate(classes)},
         "labels": classes,
