@@ -229,7 +229,8 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     hop, n_fft = spec.hop_length, spec.n_fft
     S = stft(y, n_fft=n_fft, hop_length=hop)
     P = S ** 2
-    freqs = fft_frequencies(sr=sr, n_fft=n_fft)
+    bins = _bins(spec)
+    freqs = bins.freqs
     n_frames = S.shape[1]
     times = np.arange(n_frames) * hop / sr
 
@@ -269,7 +270,7 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     # means over each segment's frames (sum / count: what mean() computes, without its overhead)
     Pm = np.stack([P[:, sl].sum(axis=1) / (sl.stop - sl.start) for sl in seg_frames])  # [shape=(4, bins)]
     Sm = np.stack([S[:, sl].sum(axis=1) / (sl.stop - sl.start) for sl in seg_frames])
-    band_idx = np.clip(np.searchsorted(freqs, np.asarray(spec.band_edges)), 0, len(freqs))
+    band_idx = bins.band_idx
     cum_p = np.concatenate([np.zeros((len(Pm), 1)), np.cumsum(Pm, axis=1, dtype=np.float64)], axis=1)
     total = np.maximum(cum_p[:, -1:], _EPS)
     # floored at -100 dB: quieter than that is numerical noise, not a property of the sound
@@ -301,14 +302,14 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     a, b = early_spec / (np.linalg.norm(early_spec) + _EPS), body_spec / (np.linalg.norm(body_spec) + _EPS)
     stability = float(a @ b)
     ptot = P.sum(axis=1)
-    low_high = 10 * np.log10((ptot[freqs < 200].sum() + _EPS) / (ptot[freqs > 5000].sum() + _EPS))
+    low_high = 10 * np.log10((ptot[bins.low].sum() + _EPS) / (ptot[bins.high].sum() + _EPS))
     tonal = [_log(f0 + 1.0), harm, _log(freqs[int(np.argmax(early_spec))] + 1.0),
              _log(freqs[int(np.argmax(body_spec))] + 1.0), flux, stability, float(np.clip(low_high, -80, 80)) / 10]
 
     # per coarse band: time to its own peak, time from there to -20 dB of that peak, share of the total energy
     per_band = []
     total_energy = max(float(P.sum()), _EPS)
-    db_edges = np.clip(np.searchsorted(freqs, np.asarray(spec.decay_bands)), 0, len(freqs))
+    db_edges = bins.decay_idx
     for a, b in zip(db_edges[:-1], db_edges[1:]):
         e = P[a:b].sum(axis=0)
         k = int(np.argmax(e))
@@ -317,7 +318,7 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
         per_band += [_log(times[k] + 1e-3), _log(decay), 10 * np.log10(max(float(e.sum()), _EPS) / total_energy)]
 
     # per octave band, at the attack, early and body: contrast (partials against noise) and flatness
-    octaves = _octave_bands(spec)
+    octaves = bins.octaves
     n_seg = len(_CONTRAST_SEGMENTS)
     contrast = spectral_contrast(S=Sm[:n_seg].T, bands=octaves, quantile=spec.contrast_quantile)
     flatness = (np.exp(band_means(np.log(Pm[:n_seg] + _EPS), octaves))
@@ -328,12 +329,26 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
     return np.nan_to_num(vec, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-_OCTAVE_CACHE: dict[tuple, list[tuple[int, int]]] = {}
+@dataclass(frozen=True)
+class _Bins:
+    """What a spec fixes about the spectrum's bins, computed once per spec."""
+
+    freqs: np.ndarray        # [shape=(1 + n_fft // 2,)] Hz
+    band_idx: np.ndarray     # bin index of every ``band_edges`` entry
+    decay_idx: np.ndarray    # bin index of every ``decay_bands`` entry
+    octaves: list            # ``octave_bands``: (start, stop) per contrast band
+    low: np.ndarray          # bins below 200 Hz
+    high: np.ndarray         # bins above 5 kHz
 
 
-def _octave_bands(spec: FeatureSpec) -> list[tuple[int, int]]:
-    key = (spec.sr, spec.n_fft, spec.contrast_fmin, spec.contrast_bands)
-    if key not in _OCTAVE_CACHE:
-        _OCTAVE_CACHE[key] = octave_bands(freqs=fft_frequencies(sr=spec.sr, n_fft=spec.n_fft),
-                                          fmin=spec.contrast_fmin, n_bands=spec.contrast_bands)
-    return _OCTAVE_CACHE[key]
+@functools.lru_cache(maxsize=8)
+def _bins(spec: FeatureSpec) -> _Bins:
+    freqs = fft_frequencies(sr=spec.sr, n_fft=spec.n_fft)
+    freqs.flags.writeable = False
+
+    def index(edges):
+        return np.clip(np.searchsorted(freqs, np.asarray(edges)), 0, len(freqs))
+
+    return _Bins(freqs=freqs, band_idx=index(spec.band_edges), decay_idx=index(spec.decay_bands),
+                 octaves=octave_bands(freqs=freqs, fmin=spec.contrast_fmin, n_bands=spec.contrast_bands),
+                 low=freqs < 200, high=freqs > 5000)
