@@ -1,30 +1,17 @@
 """Tests of the GM melodic-note renderer in models/recipe/gm_melodic.py (a fake fluidsynth; no soundfont, no network)."""
 import csv
-import importlib.util
 import os
 import stat
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-RECIPE = Path(__file__).resolve().parents[1] / "models" / "recipe"
+from recipe_modules import load
 
-
-def _load(name):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, RECIPE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module                # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-gm = _load("gm_melodic")
+gm = load("gm_melodic")
 SR = 44100
 
 

@@ -40,6 +40,20 @@ def test_metadata_is_complete(synth_model):
     assert synth_model.model_id.startswith("extratrees-")
 
 
+def test_cv_is_repeated_over_other_assignments_of_packs_to_folds(synth_model):
+    from oscserver.training import repeats_line
+
+    cv = synth_model.metadata["cv"]
+    assert [r["fold_seed"] for r in cv["repeats"]] == [0, 1, 2]
+    assert cv["repeats"][0]["macro_f1"] == cv["macro_f1"] and cv["repeats"][0]["accuracy"] == cv["accuracy"]
+    assert all(0 <= r["min_recall"] <= 1 for r in cv["repeats"])
+    line = repeats_line(cv)
+    mean = sum(r["macro_f1"] for r in cv["repeats"]) / 3
+    assert line.startswith("macro-F1 over 3 assignments of packs to folds (fold seeds 0-2): ")
+    assert line.endswith(f"mean {mean:.3f}")
+    assert repeats_line({"repeats": cv["repeats"][:1]}) == ""
+
+
 def test_training_is_reproducible(synth_train_dir):
     ds = load_dataset(synth_train_dir)
     a, _ = train_model(ds, jobs=1, seed=3, cv_splits=3)

@@ -1,23 +1,12 @@
 """Tests of the training-corpus labelling rules in models/recipe/label_corpus.py (names only: no audio, no network)."""
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-RECIPE = Path(__file__).resolve().parents[1] / "models" / "recipe" / "label_corpus.py"
+from recipe_modules import load
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("recipe_label_corpus", RECIPE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-lc = _load()
+lc = load("label_corpus")
 EX = lc.EXCLUDED
 
 

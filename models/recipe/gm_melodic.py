@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import importlib.util
 import logging
 import os
 import re
@@ -27,24 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+import label_corpus  # a sibling script: python puts the script's folder on sys.path
+
 log = logging.getLogger(__name__)
-
-_HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str):
-    """Import a sibling recipe module by file (the recipe folder is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-label_corpus = _load("label_corpus")
-label_drumsynth = _load("label_drumsynth")
 
 FONTS = ("FluidR3_GM", "TimGM6mb", "sf_GMbank")        # duplicates are dropped from the later font
 SR = 44100

@@ -1,4 +1,21 @@
-"""Label the rendered LMMS DrumSynth presets (drumsynth.py) per TRAINING_SOURCES.md; write them and a merged corpus CSV."""
+"""Label the rendered LMMS DrumSynth presets (drumsynth.py) per TRAINING_SOURCES.md; write them and a merged corpus CSV.
+
+A preset's label comes from, in order: the single-preset exclusions, the shared TAXONOMY.md name rules of
+label_corpus.py (their fx/zap/click/metronome exclusion first), then, only where those rules found nothing, the
+drum-machine kit abbreviations below (KIT_ABBREVIATIONS); folder-labelled kits such as misc_hats take the folder's
+class, and a preset whose name (by either rule) says another class is excluded as contradicting its folder.
+Names that match no rule are left out as ambiguous.
+
+Why the kit abbreviations are unambiguous: the kit presets (electro, r_n_b, linn, tr77, cr78, farfisa, jorgensohn,
+misc's "simple" set ...) are named after the drum-machine slot they fill, abbreviated: a leading K_/S_/H_ is the
+kick/snare/hi-hat slot (K_Linn, S_Linn, H_open; r_n_b's k_soft and s_pitch say "kick"/"snare" in their own
+comments), misc's Simple-k/-s/-h are the kick, snare and hat of one simple kit, and the LinnDrum, Roland and other
+kit slot names shorten kik (kick), tamb (tambourine), cym (cymbal), cga/cgam (conga), cab (cabasa), clp (clap),
+cow (cowbell), stk (side stick), cui (cuica), wood (woodblock), syntom (synth tom) and vibra (vibraphone).  Each of
+those instruments has a class in TAXONOMY.md (tambourine, cymbal, cowbell, conga, cabasa, cuica, woodblock, clap,
+side stick, tom: percussion), and a vibraphone is a tonal instrument, so other.  Names that still name two slots or
+an unclear one (Fisa_K_H, Brush1, Simple-c, s_eq, misc_bass/*, ...) stay ambiguous.
+"""
 # usage: python models/recipe/label_drumsynth.py [CORPUS_DIR] [--corpus-csv CSV] [-o drumsynth.csv] [--merged CSV]
 #   Run models/recipe/drumsynth.py first (it renders train/drumsynth/<kit>/<name>.wav from the .ds presets).
 #   Defaults: CORPUS_DIR = $DRUMTAG_CORPUS or ~/.cache/drumtag-corpus; --corpus-csv CORPUS_DIR/corpus.csv
@@ -9,30 +26,16 @@ import argparse
 import collections
 import csv
 import hashlib
-import importlib.util
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
+import drumsynth  # sibling scripts: python puts the script's folder on sys.path
+import label_corpus
+
 log = logging.getLogger(__name__)
-
-_HERE = Path(__file__).resolve().parent
-
-
-def _load(name: str):
-    """Import a sibling recipe module by file (the recipe folder is not a package)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-label_corpus = _load("label_corpus")
-drumsynth = _load("drumsynth")
 
 EXCLUDED = label_corpus.EXCLUDED
 SOURCE = "lmms-common (DrumSynth presets)"
@@ -51,18 +54,65 @@ PRESET_EXCLUDED = {
 }
 
 
+# Drum-machine kit abbreviations (see the module docstring), tried only where the shared name rules found nothing.
+# (label, pattern on the normalised name as label_corpus.normalise gives it, what it abbreviates); first match wins.
+# A single slot letter counts only at the very start of the name and followed by a separator ("k muffle"), so
+# farfisa's Fisa_K_H (two slots) and Fisa_K_K stay ambiguous and "simple s" is left to its own entry.
+_word = label_corpus._word            # a whole word between letter boundaries (digits separate: "cga1", "cui2")
+KIT_ABBREVIATIONS: tuple[tuple[str, re.Pattern, str], ...] = tuple(
+    (label, re.compile(pattern), meaning) for label, pattern, meaning in (
+        ("kick", r"^k ", "K_ kick slot"),
+        ("kick", _word("kik"), "kik: kick"),
+        ("kick", _word(r"simple k"), "Simple-k: the kick of misc's simple kit"),
+        ("snare", r"^s ", "S_ snare slot"),
+        ("snare", _word(r"simple s"), "Simple-s: the snare of misc's simple kit"),
+        ("hat", r"^h ", "H_ hi-hat slot"),
+        ("hat", _word(r"simple h"), "simple-h: the hi-hat of misc's simple kit"),
+        ("percussion", _word("tamb"), "tamb: tambourine"),
+        ("percussion", "cym", "cym: cymbal (also run together, as in ramacymlong)"),
+        ("percussion", label_corpus._start("syntom"), "syntom: synth tom"),
+        ("percussion", _word("cgam?"), "cga: conga"),
+        ("percussion", _word("cab"), "cab: cabasa"),
+        ("percussion", _word("clp"), "clp: clap"),
+        ("percussion", _word("cow"), "cow: cowbell"),
+        ("percussion", _word("stk"), "stk: side stick"),
+        ("percussion", _word("cui"), "cui: cuica"),
+        ("percussion", _word("wood"), "wood: woodblock"),
+        ("other", _word("vibra"), "vibra: vibraphone, a tonal instrument"),
+    ))
+# Presets an abbreviation would match whose slot is still unclear; they stay ambiguous (left out).
+ABBREVIATION_UNCLEAR = {
+    # electro pairs its kick and snare slots by variant (K_8bit/S_8bit, K_Linn/S_Linn, K_reverb/S_reverb);
+    # the lower-case s_eq has no such pair, so its "s" is not clearly the snare slot.
+    ("electro", "s_eq"),
+}
+
+
+def kit_abbreviation_label(kit: str, name: str) -> tuple[str | None, str]:
+    """(class, what matched) by KIT_ABBREVIATIONS, or (None, "") when none matches or the preset is unclear."""
+    if (kit, name) in ABBREVIATION_UNCLEAR:
+        return None, ""
+    text = label_corpus.normalise(name)
+    for label, pattern, meaning in KIT_ABBREVIATIONS:
+        if pattern.search(text):
+            return label, meaning
+    return None, ""
+
+
 def drumsynth_label(kit: str, name: str) -> tuple[str | None, str]:
     """(label, reason) of preset kit/name: a class, EXCLUDED, or None (ambiguous: no rule matches)."""
     if (kit, name) in PRESET_EXCLUDED:
         return EXCLUDED, PRESET_EXCLUDED[kit, name]
     by_name = label_corpus.name_label(name)
-    folder = FOLDER_LABELS.get(kit)
-    if folder is None:
-        if by_name == EXCLUDED:
-            return EXCLUDED, "name rule excludes it (fx/zap/click/metronome)"
-        return by_name, "name rule" if by_name else "ambiguous name"
     if by_name == EXCLUDED:
         return EXCLUDED, "name rule excludes it (fx/zap/click/metronome)"
+    reason = "name rule"
+    if by_name is None:                                 # only where the shared name rules found nothing
+        by_name, meaning = kit_abbreviation_label(kit, name)
+        reason = f"kit abbreviation ({meaning})"
+    folder = FOLDER_LABELS.get(kit)
+    if folder is None:
+        return (by_name, reason) if by_name else (None, "ambiguous name")
     if by_name is not None and by_name != folder:
         # TAXONOMY.md: a file whose name contradicts its folder is excluded (e.g. misc_hats/q_ride, a ride).
         return EXCLUDED, f"name says {by_name}, folder says {folder}"

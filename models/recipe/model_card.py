@@ -17,6 +17,7 @@ from collections import Counter
 
 from oscserver.atomicfile import atomic_write
 from oscserver.model import load_model
+from oscserver.training import repeats_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_F1, TARGET_RECALL = 0.90, 0.85
@@ -136,6 +137,8 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         "",
         f"**All packs** ({cv['n']} files): accuracy **{cv['accuracy']:.3f}**, macro-F1 **{cv['macro_f1']:.3f}**.",
         "",
+        *([f"How much the score moves with the packs held out together: {repeats_line(cv)}.", ""]
+          if repeats_line(cv) else []),
         *_class_table(cv), "", *_confusion(cv), "",
         f"**Recorded packs only** (DrumSynth renders left out of the scoring, not of the training; {real['n']} "
         f"files): accuracy **{real['accuracy']:.3f}**, macro-F1 **{real['macro_f1']:.3f}**.",

@@ -29,6 +29,9 @@ def add_arguments(p) -> None:
                    help="augmented variants per training file (pitch, filter, noise, tail; default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--cv-splits", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
+    p.add_argument("--cv-repeats", type=int, default=3, metavar="R",
+                   help="cross-validate under R assignments of packs to folds, to show how much the score moves "
+                        "(default: %(default)s; 1: once)")
     p.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: every core)")
     p.add_argument("--report", metavar="FILE", help="also write the cross-validation report as JSON")
 
@@ -41,7 +44,7 @@ def run(args) -> int:
     from ..dataset import load_dataset
     from ..metrics import format_report
     from ..progress import Progress
-    from ..training import DEFAULT_ESTIMATOR, train_model
+    from ..training import DEFAULT_ESTIMATOR, repeats_line, train_model
     from ..atomicfile import atomic_copy, atomic_write
 
     ds = load_dataset(args.dataset, group_level=args.group_level, groups_csv=args.groups)
@@ -50,10 +53,13 @@ def run(args) -> int:
           + f"\ngroups: {ds.grouping}, {len({i.group for i in ds.items})} groups", file=sys.stderr)
     with Progress(len(ds.items), label="features") as bar:
         model, cv = train_model(ds, estimator=args.estimator or DEFAULT_ESTIMATOR, seed=args.seed,
-                                augment=args.augment, cv_splits=args.cv_splits, jobs=args.jobs,
+                                augment=args.augment, cv_splits=args.cv_splits, cv_repeats=args.cv_repeats,
+                                jobs=args.jobs,
                                 progress=lambda done, total: bar.set(done, total))
     print(f"grouped cross-validation ({cv['n_splits']} folds over {cv['n_groups']} groups: {cv['grouping']})")
     print(format_report(cv))
+    if repeats_line(cv):
+        print("\n" + repeats_line(cv))
     skipped = model.metadata["training"]["skipped"]
     if skipped:
         print(f"\n{len(skipped)} files could not be read and were left out:", file=sys.stderr)
