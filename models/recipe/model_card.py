@@ -182,10 +182,14 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
             table = json.load(f)
         out += ["", "## How the estimator was chosen", "",
                 f"`models/recipe/select_model.py` on {table['corpus_files']} files, grouped CV ({table['grouping']}):",
-                "", "| estimator | augmentation | macro-F1 | accuracy | lowest recall |", "| --- | ---: | ---: | ---: | ---: |"]
+                "", "Each candidate is scored by the mean over several assignments of packs to folds (their "
+                "range in the last column): differences smaller than that range are noise.", "",
+                "| estimator | augmentation | macro-F1 | accuracy | lowest recall | macro-F1 range |",
+                "| --- | ---: | ---: | ---: | ---: | --- |"]
         for r in table["candidates"]:
+            runs = r.get("macro_f1_runs") or [r["macro_f1"]]
             out.append(f"| {r['estimator']} | {r['augment']} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | "
-                       f"{r['min_recall']:.3f} |")
+                       f"{r['min_recall']:.3f} | {min(runs):.3f}-{max(runs):.3f} ({len(runs)} runs) |")
     out += ["", "## Reproduce", "", "```sh", "bash models/recipe/build_default_model.sh", "```", "",
             "The corpus is cached in `$DRUMTAG_CORPUS` (default `~/.cache/drumtag-corpus`), never in the "
             "repository. The same corpus and seed give the same model on the same machine and library versions; on "
