@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Error messages kept in the summary; every error is in the catalog.
 MAX_REPORTED_ERRORS = 20
+#: ``scanned`` is called every this many files found
+SCAN_REPORT_EVERY = 256
 
 
 @dataclass
@@ -96,11 +98,14 @@ def _outermost(paths: Iterable[str | os.PathLike]) -> list[str]:
 
 def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | os.PathLike | None = None,
               jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
-              cancel: threading.Event | None = None, retry_errors: bool = False) -> TagSummary:
+              cancel: threading.Event | None = None, retry_errors: bool = False,
+              scanned: Callable[[int], None] | None = None) -> TagSummary:
     """Classify the audio files under ``paths`` that the catalog lacks or that changed, and record them.
 
-    ``progress(done, total)`` is called with the files to classify (unchanged ones are not counted), first with
-    ``done == 0``; ``cancel`` stops the run between files (the summary says ``cancelled``); ``retry_errors``
+    ``scanned(found)`` is called with the number of audio files found so far while the folders are scanned (every
+    few hundred files: a first run hashes each new file, so a large library takes a while before classifying
+    starts); ``progress(done, total)`` is called with the files to classify (unchanged ones are not counted),
+    first with ``done == 0``; ``cancel`` stops the run between files (the summary says ``cancelled``); ``retry_errors``
     classifies unchanged files with error rows again (for example after fixing their permissions).
     Raises AudioError for a path that does not exist, CatalogError for an unusable catalog.
     """
@@ -111,7 +116,7 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
         summary = TagSummary(catalog_path=catalog.path, model_id=model_id)
         try:
             todo, copies = _scan(_outermost(paths), catalog, model_id, summary, retry_errors=retry_errors,
-                                 cancel=cancel)
+                                 cancel=cancel, scanned=scanned)
             catalog.commit()
             if not (cancel is not None and cancel.is_set()):
                 _classify(todo, copies, catalog, model, summary, jobs=jobs, progress=progress, cancel=cancel)
@@ -123,7 +128,8 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
 
 
 def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary, *, retry_errors: bool,
-          cancel: threading.Event | None) -> tuple[dict[str, _Work], list[_Work]]:
+          cancel: threading.Event | None,
+          scanned: Callable[[int], None] | None = None) -> tuple[dict[str, _Work], list[_Work]]:
     """Sort every file into skipped, refreshed, reused, failed (written now) or to classify (returned).
 
     Returns the files to classify (by path) and the new files whose content equals one of those (``copies``).
@@ -135,6 +141,8 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
         if cancel is not None and cancel.is_set():
             break
         summary.total += 1
+        if scanned is not None and summary.total % SCAN_REPORT_EVERY == 0:
+            scanned(summary.total)
         key = catalog_key(path)
         try:
             key.encode("utf-8")
@@ -171,6 +179,8 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
             by_hash[hsh] = key
             todo[key] = work
         catalog.maybe_commit()
+    if scanned is not None:
+        scanned(summary.total)
     return todo, copies
 
 

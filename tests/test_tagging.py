@@ -138,6 +138,22 @@ def test_first_run_catalogues_every_file_with_errors_as_rows(library, tmp_path, 
     assert sorted(p for p, _ in s.errors) == [os.path.join(root, "bad", b) for b in ("corrupt.wav", "empty.wav")]
 
 
+def test_the_scan_reports_files_found_before_classifying_starts(library, tmp_path, synth_model, monkeypatch):
+    import oscserver.tagging as tagging
+
+    root, files = library
+    monkeypatch.setattr(tagging, "SCAN_REPORT_EVERY", 4)
+    events = []
+    s = tag_paths([root], model=synth_model, catalog_path=str(tmp_path / "cat.sqlite"), jobs=1,
+                  scanned=lambda n: events.append(("scanned", n)),
+                  progress=lambda done, total: events.append(("classified", done, total)))
+    found = [e[1] for e in events if e[0] == "scanned"]
+    assert found == list(range(4, s.total + 1, 4)) + [s.total]  # then once more at the end
+    first_classified = next(i for i, e in enumerate(events) if e[0] == "classified")
+    assert all(e[0] == "scanned" for e in events[:first_classified])   # the whole scan comes first
+    assert events[first_classified] == ("classified", 0, len(files) + 2)
+
+
 def test_unchanged_rerun_classifies_nothing(library, tmp_path, synth_model, monkeypatch):
     root, files = library
     cat = str(tmp_path / "cat.sqlite")

@@ -39,10 +39,15 @@ def run(args) -> int:
     from ..tagging import tag_paths
 
     model = load_model(args.model)
-    bar = Progress(None, label="tagging")
+    bar = Progress(None, label="scanning")
+
+    def classified(done: int, total: int) -> None:
+        bar.label = "tagging"
+        bar.set(done, total)
+
     try:
         summary = tag_paths(args.paths, model=model, catalog_path=args.catalog, jobs=args.jobs,
-                            progress=bar.set, retry_errors=args.retry_errors)
+                            progress=classified, retry_errors=args.retry_errors, scanned=bar.set)
     except KeyboardInterrupt:
         bar.close()
         print("drumtag tag: interrupted; every file done so far is in the catalog: run the same command to "
