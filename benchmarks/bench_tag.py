@@ -5,7 +5,8 @@ one STFT, on the same number of cores. ``classify_many`` alone (features and pre
 too, to tell the tagger's own cost from the classifier's. Targets (issue 6): the first run at half the floor's
 speed or better; the unchanged re-run at least 20 times faster than the first; memory flat in the number of
 files (the peak of Python allocations in the main process, measured with tracemalloc on N/4 and N files).
-The machine should be otherwise idle: the floor and the runs are measured one after the other.
+The machine should be otherwise idle: the floor and the runs are measured one after the other, the floor both
+before and after the runs (it moves by a third between runs on a shared machine), and the ratios use the mean.
 
     python benchmarks/bench_tag.py [--files 2000] [--jobs 2] [--model PATH] [--dir DIR] [--no-memory]
 """
@@ -87,19 +88,21 @@ def main() -> int:
               f"({time.perf_counter() - t:.1f} s to make)")
         print(f"model: {model.model_id} (sr {model.spec.sr}), jobs {args.jobs}, {os.cpu_count()} cores")
 
-        floor = floor_files_per_second(paths, sr=model.spec.sr, jobs=args.jobs)
-        print(f"floor (decode + resample + STFT, {args.jobs} jobs): {floor:8.1f} files/s")
+        floor_before = floor_files_per_second(paths, sr=model.spec.sr, jobs=args.jobs)
 
         from oscserver.classify import classify_many
 
         start = time.perf_counter()
         n = sum(1 for _ in classify_many(paths, model, jobs=args.jobs))
         alone = n / (time.perf_counter() - start)
-        print(f"classify_many alone (no catalog): {alone:8.1f} files/s  = {alone / floor:.2f} x floor")
-
         catalog = os.path.join(tmp, "catalog.sqlite")
         first, _, s = timed_tag([folder], model, catalog, args.jobs)
         rate = len(paths) / first
+        floor_after = floor_files_per_second(paths, sr=model.spec.sr, jobs=args.jobs)
+        floor = (floor_before + floor_after) / 2
+        print(f"floor (decode + resample + STFT, {args.jobs} jobs): {floor:8.1f} files/s "
+              f"(mean of {floor_before:.1f} before and {floor_after:.1f} after the runs)")
+        print(f"classify_many alone (no catalog): {alone:8.1f} files/s  = {alone / floor:.2f} x floor")
         print(f"first run:        {first:8.2f} s {rate:8.1f} files/s  = {rate / floor:.2f} x floor "
               f"(target >= 0.50)  [{s.ok} classified, {s.failed} failed]")
         again, _, s = timed_tag([folder], model, catalog, args.jobs)
