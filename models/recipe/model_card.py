@@ -50,6 +50,16 @@ def _confusion(rep: dict) -> list[str]:
     return rows
 
 
+def _confusions(rep: dict) -> Counter:
+    """(true class, predicted class) -> files, for every off-diagonal cell of a report's confusion matrix."""
+    pairs = Counter()
+    for t, row in zip(rep["labels"], rep["confusion"]):
+        for p, n in zip(rep["labels"], row):
+            if t != p and n:
+                pairs[(t, p)] += n
+    return pairs
+
+
 def _checks(checks: list[tuple[str, dict]]) -> list[str]:
     """The held-out table: per report, files, accuracy and what the misclassified files were taken for."""
     if not checks:
@@ -57,12 +67,7 @@ def _checks(checks: list[tuple[str, dict]]) -> list[str]:
     out = ["", "## Checked on sounds it was never trained on", "",
            "| sounds | files | accuracy | taken for |", "| --- | ---: | ---: | --- |"]
     for title, rep in checks:
-        wrong = Counter()
-        for t, row in zip(rep["labels"], rep["confusion"]):
-            for p, n in zip(rep["labels"], row):
-                if t != p and n:
-                    wrong[f"{t} as {p}"] += n
-        taken = ", ".join(f"{k}: {n}" for k, n in wrong.most_common()) or "nothing else"
+        taken = ", ".join(f"{t} as {p}: {n}" for (t, p), n in _confusions(rep).most_common()) or "nothing else"
         out.append(f"| {title} | {rep['n']} | {rep['accuracy']:.3f} | {taken} |")
     return out
 
@@ -152,12 +157,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         "## Known confusions",
         "",
     ]
-    pairs = Counter()
-    for t, row in zip(cv["labels"], cv["confusion"]):
-        for p, n in zip(cv["labels"], row):
-            if t != p and n:
-                pairs[(t, p)] += n
-    for (t, p), n in pairs.most_common(6):
+    for (t, p), n in _confusions(cv).most_common(6):
         out.append(f"- {t} taken for {p}: {n} of {cv['per_class'][t]['support']} {t} files")
     hard = []
     for g, cells in cv["per_group"].items():

@@ -1,0 +1,26 @@
+"""The model card generator (models/recipe/model_card.py): figures come from the model's metadata and the checks."""
+
+from recipe_modules import load
+
+card = load("model_card")
+
+
+def test_card_shows_cv_repeats_confusions_and_held_out_checks(synth_model):
+    check = {"n": 10, "accuracy": 0.8, "labels": ["kick", "other"],
+             "confusion": [[0, 0], [2, 8]]}  # 10 other files, 2 taken for kick
+    text = card.card(synth_model, [("Notes never trained on", check)])
+    cv = synth_model.metadata["cv"]
+    assert f"macro-F1 **{cv['macro_f1']:.3f}**" in text
+    assert "macro-F1 over 3 assignments of packs to folds (fold seeds 0-2)" in text
+    assert "## Checked on sounds it was never trained on" in text
+    assert "| Notes never trained on | 10 | 0.800 | other as kick: 2 |" in text
+    assert synth_model.model_id in text
+
+
+def test_card_without_checks_has_no_held_out_table(synth_model):
+    assert "never trained on" not in card.card(synth_model)
+
+
+def test_confusions_are_the_off_diagonal_cells():
+    rep = {"labels": ["a", "b", "c"], "confusion": [[5, 1, 0], [0, 4, 2], [3, 0, 7]]}
+    assert card._confusions(rep) == {("a", "b"): 1, ("b", "c"): 2, ("c", "a"): 3}
