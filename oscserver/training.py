@@ -162,6 +162,18 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
     return feats.y[orig], y_pred.astype(str), proba, n_splits
 
 
+def repeated_grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
+                        repeats: int = 3) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
+    """``grouped_cv`` under ``repeats`` assignments of packs to folds (fold seeds ``seed``, ``seed + 1``, ...):
+    [(fold_seed, y_true, y_pred, n_splits)], the first with the folds of ``seed``."""
+    runs = []
+    for fold_seed in range(seed, seed + max(1, repeats)):
+        y_true, y_pred, _, k = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=n_splits,
+                                          fold_seed=fold_seed)
+        runs.append((fold_seed, y_true, y_pred, k))
+    return runs
+
+
 def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator: str = DEFAULT_ESTIMATOR,
                 seed: int = 0, augment: int = 0, cv_splits: int = 5, cv_repeats: int = 3, jobs: int | None = None,
                 sources: list[dict] | None = None,
@@ -182,14 +194,12 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
     feats = featurize(dataset, spec, augment=augment, seed=seed, jobs=jobs, progress=progress)
     for path, reason in feats.failed:
         log.warning("skipped %s: %s", path, reason)
-    y_true, y_pred, _, n_splits = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed,
-                                             n_splits=cv_splits)
+    runs = repeated_grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=cv_splits,
+                               repeats=cv_repeats)
+    _, y_true, y_pred, n_splits = runs[0]
     cv = report(y_true, y_pred, classes)
-    cv["repeats"] = [_scores(cv, seed)]
-    for fold_seed in range(seed + 1, seed + max(1, cv_repeats)):
-        t, p, _, _ = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=cv_splits,
-                                fold_seed=fold_seed)
-        cv["repeats"].append(_scores(report(t, p, classes), fold_seed))
+    cv["repeats"] = [_scores(cv if k == 0 else report(t, p, classes), fold_seed)
+                     for k, (fold_seed, t, p, _) in enumerate(runs)]
     cv["per_group"] = per_group(feats.groups[feats.original], y_true, y_pred)
     cv.update(n_splits=n_splits, grouping=dataset.grouping, n_groups=int(len(set(feats.groups[feats.original]))),
               method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored")

@@ -22,7 +22,7 @@ from oscserver.atomicfile import atomic_write
 from oscserver.dataset import load_dataset
 from oscserver.features import FeatureSpec
 from oscserver.metrics import report
-from oscserver.training import ESTIMATORS, featurize, grouped_cv
+from oscserver.training import ESTIMATORS, featurize, repeated_grouped_cv
 
 
 def main(argv=None) -> int:
@@ -49,18 +49,17 @@ def main(argv=None) -> int:
         print(f"# features with augment={aug}: {len(feats.y)} rows in {time.time() - t:.1f} s", file=sys.stderr)
         for name in args.estimators:
             t = time.time()
-            reps = []
-            for fold_seed in range(args.seed, args.seed + max(1, args.repeats)):
-                y_true, y_pred, _, n_splits = grouped_cv(feats, estimator=name, classes=ds.classes, seed=args.seed,
-                                                         fold_seed=fold_seed)
-                reps.append(report(y_true, y_pred, ds.classes))
+            runs = repeated_grouped_cv(feats, estimator=name, classes=ds.classes, seed=args.seed,
+                                       repeats=args.repeats)
+            reps = [report(y_true, y_pred, ds.classes) for _, y_true, y_pred, _ in runs]
+            n_splits = runs[0][3]
             recall = {c: round(sum(r["per_class"][c]["recall"] for r in reps) / len(reps), 4) for c in ds.classes}
             row = {"estimator": name, "augment": aug,
                    "macro_f1": round(sum(r["macro_f1"] for r in reps) / len(reps), 4),
                    "macro_f1_runs": [r["macro_f1"] for r in reps],
                    "accuracy": round(sum(r["accuracy"] for r in reps) / len(reps), 4),
                    "min_recall": min(recall.values()), "recall": recall,
-                   "fold_seeds": list(range(args.seed, args.seed + len(reps))),
+                   "fold_seeds": [fold_seed for fold_seed, *_ in runs],
                    "n_splits": n_splits, "seconds": round(time.time() - t, 1)}
             worst = row["min_recall"]
             rows = [r for r in rows if (r["estimator"], r["augment"]) != (name, aug)] + [row]
