@@ -39,9 +39,9 @@ def file_features(path: str, spec: FeatureSpec) -> np.ndarray:
     return extract(audio.y, sr=audio.sr, spec=spec, file_duration=audio.file_duration)
 
 
-def _prediction(path: str, model, x: np.ndarray, proba: np.ndarray) -> Prediction:
+def _prediction(path: str, model, x: np.ndarray, proba: np.ndarray, best: int | None = None) -> Prediction:
     probs = {c: round(float(p), 6) for c, p in zip(model.classes, proba)}
-    best = int(np.argmax(proba))
+    best = int(np.argmax(proba)) if best is None else best
     return Prediction(path=path, label=model.classes[best], confidence=round(float(proba[best]), 6),
                       probabilities=probs, features=x)
 
@@ -83,9 +83,12 @@ _preload: threading.Thread | None = None
 
 
 def _import_worker_modules() -> None:
-    import scipy.fft  # noqa: F401  (features: a quarter of a second, most of a worker's start-up)
     import soundfile  # noqa: F401
     import soxr  # noqa: F401
+
+    from .fft import backend
+
+    backend()
 
 
 def start_preload() -> None:
@@ -207,8 +210,8 @@ def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None
     def flush():
         if pending:
             proba = model.predict_proba(np.stack([x for _, x in pending]))
-            for (p, x), pr in zip(pending, proba):
-                yield _prediction(p, model, x, pr)
+            for (p, x), pr, best in zip(pending, proba, proba.argmax(axis=1).tolist()):
+                yield _prediction(p, model, x, pr, best)
             pending.clear()
 
     for path, x, error in extract_many(paths, model.spec, jobs=jobs, cancel=cancel):

@@ -83,7 +83,8 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
         for r in _read_csv(groups_csv):
             if "group" not in r:
                 raise UsageError(f"{groups_csv}: the CSV needs `path` and `group` columns")
-            mapping[os.path.normpath(os.path.abspath(os.path.join(os.path.dirname(groups_csv), r["path"])))] = r["group"]
+            path = os.path.join(os.path.dirname(groups_csv), r["path"])
+            mapping[os.path.normpath(os.path.abspath(path))] = r["group"]
     items, loose = [], 0
     for cls in classes:
         root = os.path.join(folder, cls)

@@ -34,6 +34,14 @@ def test_octave_bands_cover_the_spectrum_in_order():
     assert all(a[1] <= b[0] + 1 for a, b in zip(bands, bands[1:]))  # neighbours share at most the edge bin
 
 
+@pytest.mark.parametrize("edges", [[0, 3, 9, 20], [0, 3, 9, 19], [2, 3, 9], [0, 3, 3, 9]],
+                         ids=["to-the-end", "before-the-end", "from-inside", "an-empty-band"])
+def test_band_sums_equal_slice_sums(edges):
+    X = np.random.default_rng(0).random((5, 20)).astype(np.float32)
+    ref = np.stack([X[:, a:b].sum(axis=1) for a, b in zip(edges[:-1], edges[1:])], axis=1)
+    assert np.allclose(F._band_sums(X, np.array(edges)), ref, rtol=1e-6)
+
+
 def test_band_means_equal_slice_means():
     X = np.random.default_rng(0).random((3, 40))
     bands = [(0, 5), (4, 17), (17, 40)]

@@ -44,6 +44,22 @@ def test_equals_sklearn_on_random_rows_and_at_thresholds(make):
         assert np.allclose(predict_proba(compiled, rows), est.predict_proba(rows), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("compact_from, compact_every", [(0, 1), (1, 2), (3, 5), (10_000, 1)],
+                         ids=["every-step", "early", "late", "never"])
+def test_setting_finished_pairs_aside_changes_nothing(compact_from, compact_every):
+    """Deep trees (fully grown on noisy labels), with pairs set aside at every step, late, or never."""
+    rng = np.random.default_rng(3)
+    X, _ = _data(rng, n=500)
+    y = LABELS[rng.integers(0, len(LABELS), len(X))]
+    X[::7, 2] = np.nan
+    est = ExtraTreesClassifier(n_estimators=20, random_state=0).fit(X, y)
+    compiled = compile_forest(est)
+    assert compiled["max_depth"] > 10
+    rows = np.concatenate([X, rng.normal(size=(50, X.shape[1])).astype(np.float32)])
+    got = predict_proba(compiled, rows, compact_from=compact_from, compact_every=compact_every)
+    assert np.allclose(got, est.predict_proba(rows), rtol=0, atol=1e-12)
+
+
 def test_one_row_and_single_leaf_trees():
     rng = np.random.default_rng(1)
     X, y = _data(rng)
