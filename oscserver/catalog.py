@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_hash ON files (hash);
 CREATE INDEX IF NOT EXISTS files_model ON files (model_id);
+CREATE INDEX IF NOT EXISTS files_size ON files (size);
 """
 _LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities, error, tagged_at"
 _FULL = _LIGHT + ", features"
@@ -200,6 +201,12 @@ class Catalog:
         row = self._db.execute(f"SELECT {_FULL} FROM files WHERE hash = ? AND model_id = ? AND error IS NULL "
                                f"AND features IS NOT NULL LIMIT 1", (hsh, model_id)).fetchone()
         return _entry(row) if row else None
+
+    def has_size(self, size: int, model_id: str) -> bool:
+        """Whether a classified row (with features) under ``model_id`` has a file of ``size`` bytes: only then can
+        a file of that size be a copy of a catalogued one."""
+        return self._db.execute("SELECT 1 FROM files WHERE size = ? AND model_id = ? AND error IS NULL "
+                                "AND features IS NOT NULL LIMIT 1", (size, model_id)).fetchone() is not None
 
     def entries(self, *, model_id: str | None = None, features: bool = False,
                 batch: int = 1024) -> Iterator[Entry]:

@@ -6,13 +6,13 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
 from .audio import AUDIO_EXTENSIONS, load_audio
 from .errors import AudioError, DrumtagError
-from .features import FeatureSpec, extract
+from .features import FeatureSpec, extract, extract_batch
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ class Prediction:
     probabilities: dict[str, float]
     error: str | None = None
     features: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: SHA-256 of the file (``catalog.file_hash``), when ``classify_many`` was asked for it (``hash_paths``)
+    content_hash: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {"path": self.path, "label": self.label, "confidence": self.confidence,
@@ -39,15 +41,17 @@ def file_features(path: str, spec: FeatureSpec) -> np.ndarray:
     return extract(audio.y, sr=audio.sr, spec=spec, file_duration=audio.file_duration)
 
 
-def _prediction(path: str, model, x: np.ndarray, proba: np.ndarray, best: int | None = None) -> Prediction:
+def _prediction(path: str, model, x: np.ndarray, proba: np.ndarray, best: int | None = None,
+                content_hash: str | None = None) -> Prediction:
     probs = {c: round(float(p), 6) for c, p in zip(model.classes, proba)}
     best = int(np.argmax(proba)) if best is None else best
     return Prediction(path=path, label=model.classes[best], confidence=round(float(proba[best]), 6),
-                      probabilities=probs, features=x)
+                      probabilities=probs, features=x, content_hash=content_hash)
 
 
-def failed(path: str, reason: str) -> Prediction:
-    return Prediction(path=path, label=None, confidence=None, probabilities={}, error=reason)
+def failed(path: str, reason: str, content_hash: str | None = None) -> Prediction:
+    return Prediction(path=path, label=None, confidence=None, probabilities={}, error=reason,
+                      content_hash=content_hash)
 
 
 def classify_file(path: str | os.PathLike, model) -> Prediction:
@@ -115,13 +119,41 @@ def _init_worker(spec_dict: dict) -> None:
     _WORKER_SPEC = FeatureSpec.from_dict(spec_dict)
 
 
-def _work(path: str):
+def _work(jobs: list[tuple[str, bool]]) -> list[tuple[str, np.ndarray | None, str | None, str | None]]:
+    """(path, features or None, error or None, content hash or None) of each of a few (path, hash it?) jobs.
+
+    The files are decoded one by one and their features extracted together (``extract_batch``: a third less time
+    per file than one at a time).
+    """
+    results, loaded = [], []
+    for path, want_hash in jobs:
+        hsh = None
+        try:
+            if want_hash:
+                from .catalog import file_hash
+
+                try:
+                    hsh = file_hash(path)
+                except OSError:
+                    pass  # decoding it fails too, and says why
+            loaded.append((len(results), load_audio(path, sr=_WORKER_SPEC.sr, duration=_WORKER_SPEC.duration)))
+            results.append([path, None, None, hsh])
+        except DrumtagError as exc:
+            results.append([path, None, getattr(exc, "reason", str(exc)), hsh])
+        except Exception as exc:  # a worker must answer for every file, whatever happened
+            results.append([path, None, f"unexpected error: {type(exc).__name__}: {exc}", hsh])
     try:
-        return path, file_features(path, _WORKER_SPEC), None
-    except DrumtagError as exc:
-        return path, None, getattr(exc, "reason", str(exc))
-    except Exception as exc:  # a worker must answer for every file, whatever happened
-        return path, None, f"unexpected error: {type(exc).__name__}: {exc}"
+        X = extract_batch([a.y for _, a in loaded], sr=_WORKER_SPEC.sr, spec=_WORKER_SPEC,
+                          file_durations=[a.file_duration for _, a in loaded])
+        for (i, _), x in zip(loaded, X):
+            results[i][1] = x
+    except Exception:  # one sound broke the batch: each on its own, so the others still get their features
+        for i, audio in loaded:
+            try:
+                results[i][1] = extract(audio.y, sr=audio.sr, spec=_WORKER_SPEC, file_duration=audio.file_duration)
+            except Exception as exc:
+                results[i][2] = f"unexpected error: {type(exc).__name__}: {exc}"
+    return [tuple(r) for r in results]
 
 
 def pool_start_method() -> str:
@@ -152,7 +184,8 @@ def _start_worker(initializer: Callable, *initargs) -> None:
 
 
 def map_unordered(func: Callable, items: list, *, initializer: Callable, initargs: tuple = (),
-                  jobs: int | None = None, cancel: threading.Event | None = None) -> Iterator:
+                  jobs: int | None = None, cancel: threading.Event | None = None,
+                  chunksize: int | None = None) -> Iterator:
     """``func(item)`` for every item, in completion order, after ``initializer(*initargs)``.
 
     On ``jobs`` processes (default: every core); in this process when ``jobs`` is 1 or there are too few items to
@@ -172,7 +205,7 @@ def map_unordered(func: Callable, items: list, *, initializer: Callable, initarg
         _preload.join()  # before forking: a fork must not copy a thread half-way through an import
     _import_worker_modules()  # forked workers share them (a no-op when already imported)
     ctx = mp.get_context(pool_start_method())
-    chunk = max(1, min(8, len(items) // (jobs * 8)))
+    chunk = max(1, min(8, len(items) // (jobs * 8))) if chunksize is None else chunksize
     pool = ctx.Pool(jobs, initializer=_start_worker, initargs=(initializer, *initargs))
     try:
         for result in pool.imap_unordered(func, items, chunksize=chunk):
@@ -186,41 +219,50 @@ def map_unordered(func: Callable, items: list, *, initializer: Callable, initarg
 
 
 def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None,
-                 cancel: threading.Event | None = None) -> Iterator[tuple[str, np.ndarray | None, str | None]]:
-    """(path, features or None, error or None) per file, in completion order, on ``jobs`` processes."""
-    return map_unordered(_work, paths, initializer=_init_worker, initargs=(spec.to_dict(),), jobs=jobs,
-                         cancel=cancel)
+                 cancel: threading.Event | None = None, hash_paths: Collection[str] = (),
+                 ) -> Iterator[tuple[str, np.ndarray | None, str | None, str | None]]:
+    """(path, features or None, error or None, SHA-256 or None) per file, in completion order, on ``jobs``
+    processes; the hash only of the files in ``hash_paths``. Each worker task is a few files (up to 8, fewer for
+    small folders so that every process gets several tasks)."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    size = max(1, min(8, len(paths) // (jobs * 4)))
+    todo = [(p, p in hash_paths) for p in paths]
+    chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
+    for results in map_unordered(_work, chunks, initializer=_init_worker, initargs=(spec.to_dict(),),
+                                 jobs=jobs if len(paths) >= 4 else 1, cancel=cancel, chunksize=1):
+        yield from results
 
 
 def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,
                   cancel: threading.Event | None = None, batch: int = 256,
-                  max_delay: float = 0.2) -> Iterator[Prediction]:
+                  max_delay: float = 0.2, hash_paths: Collection[str] = ()) -> Iterator[Prediction]:
     """Classify files on every core; yields a Prediction per file in completion order (failures included).
 
     Features are extracted in worker processes; predictions are made here in batches, because predicting 256
     rows costs about as much as predicting one. A batch is predicted when it holds ``batch`` files or its first
-    file has waited ``max_delay`` seconds, so results keep streaming.
+    file has waited ``max_delay`` seconds, so results keep streaming. The workers also compute the SHA-256 of the
+    files in ``hash_paths`` (``Prediction.content_hash``), while they read them anyway.
     """
     import time
 
     paths = [os.fspath(p) for p in paths]
-    pending: list[tuple[str, np.ndarray]] = []
+    pending: list[tuple[str, np.ndarray, str | None]] = []
     since = 0.0
 
     def flush():
         if pending:
-            proba = model.predict_proba(np.stack([x for _, x in pending]))
-            for (p, x), pr, best in zip(pending, proba, proba.argmax(axis=1).tolist()):
-                yield _prediction(p, model, x, pr, best)
+            proba = model.predict_proba(np.stack([x for _, x, _ in pending]))
+            for (p, x, hsh), pr, best in zip(pending, proba, proba.argmax(axis=1).tolist()):
+                yield _prediction(p, model, x, pr, best, hsh)
             pending.clear()
 
-    for path, x, error in extract_many(paths, model.spec, jobs=jobs, cancel=cancel):
+    for path, x, error, hsh in extract_many(paths, model.spec, jobs=jobs, cancel=cancel, hash_paths=hash_paths):
         if error is not None:
-            yield failed(path, error)
+            yield failed(path, error, hsh)
             continue
         if not pending:
             since = time.monotonic()
-        pending.append((path, x))
+        pending.append((path, x, hsh))
         if len(pending) >= batch or time.monotonic() - since >= max_delay:
             yield from flush()
     yield from flush()

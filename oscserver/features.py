@@ -113,10 +113,11 @@ def spectral_centroid(*, S: np.ndarray, freqs: np.ndarray) -> np.ndarray:
     return (freqs @ S) / np.maximum(S.sum(axis=0), _EPS)
 
 
-def _db(x: np.ndarray, *, amin: float = 1e-10, top_db: float = 80.0) -> np.ndarray:
-    """``librosa.power_to_db(x)``: 10 log10, floored at ``amin`` and at ``top_db`` below the maximum."""
+def _db(x: np.ndarray, *, amin: float = 1e-10, top_db: float = 80.0, axis: int | None = None) -> np.ndarray:
+    """``librosa.power_to_db(x)``: 10 log10, floored at ``amin`` and at ``top_db`` below the maximum (of each
+    slice along ``axis``, if given)."""
     db = 10.0 * np.log10(np.maximum(amin, x))
-    return np.maximum(db, db.max() - top_db) if db.size else db
+    return np.maximum(db, db.max(axis=axis, keepdims=axis is not None) - top_db) if db.size else db
 
 
 def octave_bands(*, freqs: np.ndarray, fmin: float, n_bands: int) -> list[tuple[int, int]]:
@@ -144,8 +145,10 @@ def spectral_contrast(*, S: np.ndarray, bands: list[tuple[int, int]], quantile: 
     return _contrast_rows(np.ascontiguousarray(S.T), tuple(bands), quantile).T
 
 
-def _contrast_rows(X: np.ndarray, bands: tuple[tuple[int, int], ...], quantile: float) -> np.ndarray:
-    """``spectral_contrast`` of the rows of ``X [shape=(rows, bins)]`` -> [shape=(rows, len(bands))].
+def _contrast_rows(X: np.ndarray, bands: tuple[tuple[int, int], ...], quantile: float,
+                   per: int | None = None) -> np.ndarray:
+    """``spectral_contrast`` of the rows of ``X [shape=(rows, bins)]`` -> [shape=(rows, len(bands))], the dB
+    floor (80 dB below the loudest) taken over each run of ``per`` rows (default: all): one sound's segments.
 
     Every band's bins are gathered into one array (padded with +inf past the band's width) and sorted once: the
     quietest ``n`` bins of a band lead its row, the loudest ``n`` end its valid part.
@@ -156,7 +159,10 @@ def _contrast_rows(X: np.ndarray, bands: tuple[tuple[int, int], ...], quantile: 
     r = np.arange(len(bands))
     lowest = np.cumsum(srt[..., : top.shape[1]], axis=-1, dtype=np.float64)
     highest = np.cumsum(srt[:, r[:, None], top], axis=-1, dtype=np.float64)
-    return _db(highest[:, r, n - 1] / n) - _db(lowest[:, r, n - 1] / n)
+    group = (-1, (len(X) if per is None else per) * len(bands))
+    peak = _db((highest[:, r, n - 1] / n).reshape(group), axis=1)
+    valley = _db((lowest[:, r, n - 1] / n).reshape(group), axis=1)
+    return (peak - valley).reshape(len(X), len(bands))
 
 
 @functools.lru_cache(maxsize=8)
@@ -237,30 +243,44 @@ def _pitch(y: np.ndarray, *, sr: int, fmin: float, fmax: float, threshold: float
     Uses the cumulative mean normalised difference over the whole segment; periodicity is 1 - its value at the
     chosen lag (1 for a pure tone, near 0 for noise).
     """
-    n = len(y)
+    f0, periodicity = _pitch_rows(np.asarray(y, dtype=np.float32)[None, :], sr=sr, fmin=fmin, fmax=fmax,
+                                  threshold=threshold)
+    return float(f0[0]), float(periodicity[0])
+
+
+def _pitch_rows(Y: np.ndarray, *, sr: int, fmin: float, fmax: float,
+                threshold: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """``_pitch`` of every row of ``Y [shape=(rows, n)]``, float32: (f0 [shape=(rows,)], periodicity)."""
+    rows, n = Y.shape
+    f0, periodicity = np.zeros(rows), np.zeros(rows)
     tau_min, tau_max = max(2, int(sr / fmax)), min(int(sr / fmin), n // 2)
-    if tau_max <= tau_min + 2 or not np.any(y):
-        return 0.0, 0.0
-    y = y - np.float32(np.mean(y))
+    live = np.flatnonzero(Y.any(axis=1))
+    if tau_max <= tau_min + 2 or not len(live):
+        return f0, periodicity
+    Y = Y[live] - Y[live].mean(axis=1, keepdims=True, dtype=np.float32)
     w = n - tau_max
     # the autocorrelation up to tau_max: a transform of n + tau_max points or more has no wrap-around there
-    spec = rfft(y, next_fast_len(n + tau_max, real=True))
-    acf = irfft(spec.real ** 2 + spec.imag ** 2)[: tau_max + 1]
-    energy = np.zeros(n + 1)
-    energy[1:] = np.cumsum(y * y)
+    size = next_fast_len(n + tau_max, real=True)
+    spec = rfft(Y, size, axis=1)
+    acf = irfft(spec.real ** 2 + spec.imag ** 2, size, axis=1)[:, : tau_max + 1]
+    energy = np.zeros((len(live), n + 1))
+    energy[:, 1:] = np.cumsum(Y * Y, axis=1)
     # d(tau) = sum_{j<w} (y[j] - y[j+tau])^2, approximated with full-length energies (as librosa.yin does)
-    d = np.maximum(energy[w] + (energy[w: w + tau_max + 1] - energy[: tau_max + 1]) - 2 * acf, 0.0)
-    cs = np.cumsum(d[1:])
-    region = (d[1:] * np.arange(1, tau_max + 1) / np.maximum(cs, _EPS))[tau_min - 1: tau_max - 1]
-    below = np.flatnonzero(region < threshold)
-    if len(below):
-        i = int(below[0])
-        while i + 1 < len(region) and region[i + 1] < region[i]:
+    d = np.maximum(energy[:, w: w + 1] + (energy[:, w: w + tau_max + 1] - energy[:, : tau_max + 1]) - 2 * acf, 0.0)
+    cs = np.cumsum(d[:, 1:], axis=1)
+    region = (d[:, 1:] * np.arange(1, tau_max + 1) / np.maximum(cs, _EPS))[:, tau_min - 1: tau_max - 1]
+    below = region < threshold
+    # the first lag below the threshold, then down to the bottom of its dip; else the lowest
+    lags = np.where(below.any(axis=1), np.argmax(below, axis=1), np.argmin(region, axis=1)).tolist()
+    for r in np.flatnonzero(below.any(axis=1)).tolist():
+        row, i = region[r], lags[r]
+        while i + 1 < len(row) and row[i + 1] < row[i]:
             i += 1
-    else:
-        i = int(np.argmin(region))
-    tau = tau_min + i
-    return sr / tau, min(max(1.0 - float(region[i]), 0.0), 1.0)
+        lags[r] = i
+    lags = np.array(lags)
+    f0[live] = sr / (tau_min + lags)
+    periodicity[live] = np.clip(1.0 - region[np.arange(len(live)), lags], 0.0, 1.0)
+    return f0, periodicity
 
 
 def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float | None = None) -> np.ndarray:
@@ -268,14 +288,100 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
 
     y : np.ndarray [shape=(n,)], mono, starting at the sound's first non-silent sample (see ``audio.load_audio``),
         at ``spec.sr``. Returns np.ndarray [shape=(len(feature_names(spec)),), dtype=float32].
+    """
+    return extract_batch([y], sr=sr, spec=spec, file_durations=[file_duration])[0]
 
-    About a millisecond per one-shot, most of it the fixed cost of numpy calls on small arrays: the statistics of
-    all segments and bands are computed together, a few calls each, rather than one segment or band at a time.
+
+def extract_batch(ys, *, sr: int, spec: FeatureSpec, file_durations=None) -> np.ndarray:
+    """Feature vectors of several sounds, as ``extract`` of each: [shape=(len(ys), n_features), dtype=float32].
+
+    About a millisecond per one-shot, much of it the fixed cost of numpy calls on small arrays. What depends on a
+    sound's length (its spectrogram, envelope and decays) is computed sound by sound; what is computed from the
+    segments' mean spectra (band levels, shape, contrast, flatness) and the pitch is computed for all sounds
+    together, a few calls for the whole batch. Every row depends on its own sound only.
     """
     if sr != spec.sr:
         raise ValueError(f"extract: sr={sr} but the feature spec needs {spec.sr}")
+    durations = [None] * len(ys) if file_durations is None else list(file_durations)
+    if not len(ys):
+        return np.zeros((0, len(feature_names(spec))), dtype=np.float32)
+    sounds = [_per_sound(y, spec, d) for y, d in zip(ys, durations)]
+    bins = _bins(spec)
+    freqs = bins.freqs
+    n_bins = len(freqs)
+    Pm = np.stack([s.Pm for s in sounds])                              # [shape=(sounds, segments, bins)]
+    Sm = np.stack([s.Sm for s in sounds])
+    n, n_seg = len(sounds), Pm.shape[1]
+
+    # per segment: band levels and centroid; the rest of the shape at the attack
+    band_idx = bins.band_idx
+    cum_p = np.zeros((n, n_seg, n_bins + 1))
+    np.cumsum(Pm, axis=2, dtype=np.float64, out=cum_p[:, :, 1:])
+    total = np.maximum(cum_p[:, :, -1:], _EPS)
+    # floored at -100 dB: quieter than that is numerical noise, not a property of the sound
+    bands = np.maximum(10 * np.log10(np.maximum(cum_p[:, :, band_idx[1:]] - cum_p[:, :, band_idx[:-1]], _EPS)
+                                     / total), -100.0)                 # [shape=(sounds, segments, bands)]
+    centroid = spectral_centroid(S=Sm.reshape(-1, n_bins).T, freqs=freqs).reshape(n, n_seg)
+    sa, pa = Sm[:, 0], Pm[:, 0]                                        # the attack's mean spectra
+    bandwidth = np.sqrt(((freqs - centroid[:, :1]) ** 2 * sa).sum(axis=1)
+                        / np.maximum(sa.sum(axis=1, dtype=np.float64), _EPS))
+    cum_a = np.cumsum(sa, axis=1, dtype=np.float64)
+    rolloff = freqs[np.minimum(np.count_nonzero(cum_a < 0.85 * cum_a[:, -1:], axis=1), n_bins - 1)]
+    log_pm = np.log(Pm + _EPS)
+    flat = np.exp(log_pm[:, 0].sum(axis=1) / n_bins) / (pa.sum(axis=1) / n_bins + _EPS)
+    zcr = np.array([s.zcr for s in sounds])
+    log_centroid = np.log(np.maximum(centroid, 1e-4))
+    per_segment = np.concatenate([
+        bands[:, 0], log_centroid[:, :1], np.log(np.maximum(np.stack([bandwidth, rolloff], axis=1), 1e-4)),
+        flat[:, None], zcr[:, None], bands[:, 1], log_centroid[:, 1:2], bands[:, 2], log_centroid[:, 2:3]], axis=1)
+
+    # tonal: pitch of the body, spectral peaks, flux and stability after the attack
+    f0, harm = np.zeros(n), np.zeros(n)
+    by_length: dict[int, list[int]] = {}
+    for i, s in enumerate(sounds):
+        by_length.setdefault(len(s.body), []).append(i)
+    for rows in by_length.values():
+        f0[rows], harm[rows] = _pitch_rows(np.stack([sounds[i].body for i in rows]), sr=sr,
+                                           fmin=spec.pitch_range[0], fmax=spec.pitch_range[1])
+    early, body = Sm[:, 1], Sm[:, 2]
+    stability = np.einsum("ij,ij->i", early, body) / (
+        (np.sqrt(np.einsum("ij,ij->i", early, early)) + _EPS) * (np.sqrt(np.einsum("ij,ij->i", body, body)) + _EPS))
+    tonal = np.stack([np.log(f0 + 1.0), harm, np.log(freqs[np.argmax(early, axis=1)] + 1.0),
+                      np.log(freqs[np.argmax(body, axis=1)] + 1.0), [s.flux for s in sounds], stability,
+                      [s.low_high for s in sounds]], axis=1)
+
+    # per octave band, at the attack, early and body: contrast (partials against noise) and flatness
+    octaves = bins.octaves
+    contrast = _contrast_rows(Sm.reshape(-1, n_bins), octaves, spec.contrast_quantile,
+                              per=n_seg).reshape(n, -1)                # [shape=(sounds, segments * octaves)]
+    means = band_means(np.concatenate([log_pm.reshape(-1, n_bins), Pm.reshape(-1, n_bins)]), octaves)
+    flatness = (np.exp(means[: n * n_seg]) / (means[n * n_seg:] + _EPS)).reshape(n, -1)
+    n_oct = len(octaves)
+    per_octave = np.concatenate([contrast.reshape(n, n_seg, n_oct), flatness.reshape(n, n_seg, n_oct)],
+                                axis=2).reshape(n, -1)
+
+    X = np.concatenate([np.array([s.envelope for s in sounds]), tonal, per_segment,
+                        np.array([s.per_band for s in sounds]), per_octave], axis=1).astype(np.float32)
+    return np.nan_to_num(X, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+@dataclass(frozen=True)
+class _Sound:
+    """What ``extract_batch`` computes sound by sound."""
+
+    envelope: list      # the _ENVELOPE values
+    Pm: np.ndarray      # mean power spectrum of each segment [shape=(segments, bins)]
+    Sm: np.ndarray      # mean magnitude spectrum of each segment
+    zcr: float          # zero-crossing rate of the attack
+    body: np.ndarray    # the samples the pitch is estimated on
+    flux: float
+    low_high: float     # the low_high_ratio feature
+    per_band: np.ndarray  # per decay band: log attack, log decay, share (dB)
+
+
+def _per_sound(y: np.ndarray, spec: FeatureSpec, file_duration: float | None) -> _Sound:
+    sr, hop, n_fft = spec.sr, spec.hop_length, spec.n_fft
     y = np.asarray(y, dtype=np.float32)
-    hop, n_fft = spec.hop_length, spec.n_fft
     # y, peak-normalised (level-independent: packs normalise differently) and zero-padded to at least one frame,
     # inside the centre-padded buffer the STFT frames are cut from
     pad, n = n_fft // 2, len(y)
@@ -313,60 +419,33 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
                 _log(tcent + 1e-3), float(rel[rel > -60.0].min()), float(rel[middle]), _log(crest),
                 math.log1p(file_duration) if file_duration and math.isfinite(file_duration) else _log(len(y) / sr)]
 
-    # segments: attack, early, body
+    # segments: attack, early, body; each one's mean spectrum is a product with a matrix of frame weights
     seg_frames = []
     for t0, t1 in spec.segments:
         i0 = min(int(math.floor(t0 * sr / hop)), n_frames - 1)
         seg_frames.append((i0, max(i0 + 1, min(int(math.ceil(t1 * sr / hop)), n_frames))))
-    # each segment's mean spectrum: one product with a matrix of frame weights (1 / frames, inside the segment)
     weights = np.zeros((len(seg_frames), n_frames), dtype=np.float32)
     for k, (i0, i1) in enumerate(seg_frames):
         weights[k, i0:i1] = 1.0 / (i1 - i0)
-    Pm, Sm = weights @ P.T, weights @ S.T                              # [shape=(segments, bins)]
-
-    # per segment, vectorised over the segments: band levels and centroid; the rest of the shape at the attack
-    band_idx = bins.band_idx
-    cum_p = np.zeros((len(Pm), Pm.shape[1] + 1))
-    np.cumsum(Pm, axis=1, dtype=np.float64, out=cum_p[:, 1:])
-    total = np.maximum(cum_p[:, -1:], _EPS)
-    # floored at -100 dB: quieter than that is numerical noise, not a property of the sound
-    bands = np.maximum(10 * np.log10(np.maximum(cum_p[:, band_idx[1:]] - cum_p[:, band_idx[:-1]], _EPS) / total),
-                       -100.0)
-    centroid = spectral_centroid(S=Sm.T, freqs=freqs)
-    sa, pa = Sm[0], Pm[0]
-    bandwidth = math.sqrt(float(((freqs - centroid[0]) ** 2) @ sa) / max(float(sa.sum(dtype=np.float64)), _EPS))
-    cum_a = np.cumsum(sa, dtype=np.float64)
-    rolloff = float(freqs[min(int(np.count_nonzero(cum_a < 0.85 * cum_a[-1])), len(freqs) - 1)])
-    log_pm = np.log(Pm + _EPS)
-    flat = math.exp(float(log_pm[0].sum()) / len(freqs)) / (float(pa.sum()) / len(freqs) + _EPS)
     # zero-crossing rate of the attack's samples: sign changes between neighbours, over its pairs
     i0, i1 = seg_frames[0]
     seg = y[i0 * hop: max(i1 * hop, i0 * hop + hop)]
     zcr = float(np.count_nonzero(np.signbit(seg[1:]) != np.signbit(seg[:-1]))) / (len(seg) - 1) if len(seg) > 1 else 0.0
-    log_centroid = np.log(np.maximum(centroid, 1e-4))
-    per_segment = np.concatenate([bands[0], [log_centroid[0], _log(bandwidth), _log(rolloff), flat, zcr],
-                                  bands[1], log_centroid[1:2], bands[2], log_centroid[2:3]])
 
-    # tonal: pitch of the body, spectral peaks, flux and stability after the attack
-    att = seg_frames[0][1]
     # the pitch of the body: 4096 samples (186 ms at 22050 Hz) from the end of the attack hold 4+ periods at 40 Hz
     start = int(spec.segments[1][0] * sr)
     body = y[start: min(int(spec.segments[2][1] * sr), start + 4096)]
-    f0, harm = _pitch(body if len(body) > 256 else y, sr=sr, fmin=spec.pitch_range[0], fmax=spec.pitch_range[1])
-    early_spec, body_spec = Sm[1], Sm[2]
+    # spectral flux after the attack, and low against high energy
+    att = seg_frames[0][1]
     post = S.T[att:] if n_frames - att > 1 else S.T                    # [shape=(frames, bins)], contiguous rows
     if len(post) > 1:
         norm = post * (1.0 / np.maximum(post.sum(axis=1, keepdims=True), _EPS))
         flux = float(np.abs(norm[1:] - norm[:-1]).sum() / (len(norm) - 1))
     else:
         flux = 0.0
-    stability = float(early_spec @ body_spec) / ((math.sqrt(float(early_spec @ early_spec)) + _EPS)
-                                                 * (math.sqrt(float(body_spec @ body_spec)) + _EPS))
     ptot = P.sum(axis=1)
     low_high = 10 * math.log10((float(ptot[: bins.low_stop].sum()) + _EPS)
                                / (float(ptot[bins.high_start:].sum()) + _EPS))
-    tonal = [_log(f0 + 1.0), harm, _log(freqs[int(np.argmax(early_spec))] + 1.0),
-             _log(freqs[int(np.argmax(body_spec))] + 1.0), flux, stability, min(max(low_high, -80.0), 80.0) / 10]
 
     # per coarse band: time to its own peak, time from there to -20 dB of that peak, share of the total energy
     band_energy = _band_sums(P.T, bins.decay_idx).T                    # [shape=(bands, frames)]
@@ -379,17 +458,9 @@ def extract(y: np.ndarray, *, sr: int, spec: FeatureSpec, file_duration: float |
                           / max(float(frame_energy.sum()), _EPS))
     per_band = np.stack([np.log(np.maximum(k * hop / sr + 1e-3, 1e-4)), np.log(np.maximum(decay, 1e-4)), share],
                         axis=1).ravel()
-
-    # per octave band, at the attack, early and body: contrast (partials against noise) and flatness
-    octaves = bins.octaves
-    n_seg = len(_CONTRAST_SEGMENTS)
-    contrast = _contrast_rows(Sm[:n_seg], octaves, spec.contrast_quantile)          # [shape=(segments, octaves)]
-    means = band_means(np.concatenate([log_pm[:n_seg], Pm[:n_seg]]), octaves)
-    flatness = np.exp(means[:n_seg]) / (means[n_seg:] + _EPS)
-    per_octave = np.concatenate([contrast, flatness], axis=1).ravel()
-
-    vec = np.concatenate([np.asarray(envelope + tonal, dtype=np.float32), per_segment, per_band, per_octave])
-    return np.nan_to_num(vec.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+    return _Sound(envelope=envelope, Pm=weights @ P.T, Sm=weights @ S.T, zcr=zcr,
+                  body=body if len(body) > 256 else y, flux=flux,
+                  low_high=min(max(low_high, -80.0), 80.0) / 10, per_band=per_band)
 
 
 @dataclass(frozen=True)

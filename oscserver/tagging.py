@@ -1,10 +1,13 @@
 """Tag files and folders into the catalog: classify only new or changed files, on every core, committing as it goes.
 
 A file is skipped when its catalog row has the same size, modification time and model. Otherwise its content
-hash (SHA-256) is computed: an unchanged hash under the same model only refreshes the row's size/mtime, and a
-file whose content is already catalogued under another path (a copy, a renamed or moved file) reuses that row's
-result. Only what is left goes to ``classify_many``. Rows are committed in small batches, so Ctrl-C, a cancel or
-a crash keeps every file already done; a file that cannot be read becomes an error row and the run goes on.
+hash (SHA-256) decides: an unchanged hash under the same model only refreshes the row's size/mtime, and a file
+whose content is already catalogued under another path (a copy, a renamed or moved file) reuses that row's
+result. Only what is left goes to ``classify_many``. Files of the same size are the only ones that can have the
+same content, so the scan hashes a file (on a thread per core) only when its size is that of its own row, of a
+classified row, or of another file found; the others are hashed by the workers, as they read them anyway. Rows
+are committed in small batches, so Ctrl-C, a cancel or a crash keeps every file already done; a file that cannot
+be read becomes an error row and the run goes on.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .catalog import Catalog, catalog_key, file_hash
-from .classify import classify_many, iter_audio_files, start_preload
+from .classify import classify_many, default_jobs, iter_audio_files, start_preload
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +77,12 @@ class TagSummary:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Work:
     path: str
     size: int
     mtime_ns: int
-    hash: str
+    hash: str | None  # None: not hashed yet (no other file of its size), the worker hashes it
 
 
 def _outermost(paths: Iterable[str | os.PathLike]) -> list[str]:
@@ -133,10 +136,11 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
     """Sort every file into skipped, refreshed, reused, failed (written now) or to classify (returned).
 
     Returns the files to classify (by path) and the new files whose content equals one of those (``copies``).
+    First every file is stat-ed and looked up; then the ones that need a hash now (a size shared with another new
+    file, with its own row or with a classified row) are hashed, on every core, and sorted in the order found.
     """
-    todo: dict[str, _Work] = {}
-    by_hash: dict[str, str] = {}
-    copies: list[_Work] = []
+    found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry) of new or changed files
+    sizes: collections.Counter = collections.Counter()
     for path in iter_audio_files(paths):
         if cancel is not None and cancel.is_set():
             break
@@ -160,15 +164,30 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
             summary.skipped += 1
             summary.by_label[entry.label or "error"] += 1
             continue
-        try:
-            hsh = file_hash(path)
-        except OSError as exc:
-            _error_row(catalog, summary, model_id, path, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                       reason=f"cannot read: {exc.strerror or exc}")
+        found.append((key, st.st_size, st.st_mtime_ns, entry))
+        sizes[st.st_size] += 1
+    if scanned is not None:
+        scanned(summary.total)
+
+    todo: dict[str, _Work] = {}
+    to_hash = []
+    catalogued = catalog.count(model_id=model_id) > 0  # rows that a new file could be a copy of
+    for key, size, mtime_ns, entry in found:
+        own_row = entry is not None and entry.model_id == model_id and entry.error is None and entry.size == size
+        if own_row or sizes[size] > 1 or (catalogued and catalog.has_size(size, model_id)):
+            to_hash.append((key, size, mtime_ns, entry, own_row))
+        else:  # no other file has its size, so it is no copy: its worker hashes it
+            todo[key] = _Work(key, size, mtime_ns, None)
+    by_hash: dict[str, str] = {}
+    copies: list[_Work] = []
+    for (key, size, mtime_ns, entry, own_row), hsh in zip(to_hash, _hashes([t[0] for t in to_hash], cancel)):
+        if isinstance(hsh, OSError):
+            _error_row(catalog, summary, model_id, key, size=size, mtime_ns=mtime_ns,
+                       reason=f"cannot read: {hsh.strerror or hsh}")
             continue
-        work = _Work(key, st.st_size, st.st_mtime_ns, hsh)  # the absolute path: one string per file
-        if entry is not None and entry.hash == hsh and entry.model_id == model_id and entry.error is None:
-            catalog.touch(path, size=st.st_size, mtime_ns=st.st_mtime_ns)  # touched, not changed
+        work = _Work(key, size, mtime_ns, hsh)  # the absolute path: one string per file
+        if own_row and entry.hash == hsh:
+            catalog.touch(key, size=size, mtime_ns=mtime_ns)  # touched, not changed
             summary.skipped += 1
             summary.by_label[entry.label] += 1
         elif _reuse(catalog, summary, model_id, work):
@@ -179,9 +198,35 @@ def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary
             by_hash[hsh] = key
             todo[key] = work
         catalog.maybe_commit()
-    if scanned is not None:
-        scanned(summary.total)
     return todo, copies
+
+
+def _hashes(paths: list[str], cancel: threading.Event | None, *, chunk: int = 64) -> Iterator[str | OSError]:
+    """``file_hash`` of each path (or the OSError it raised), in order, on a thread per core (reading and SHA-256
+    release the GIL), ``chunk`` files per task: a task per file costs more than it saves. Stops early when
+    ``cancel`` is set."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def some(part: list[str]) -> list[str | OSError]:
+        out: list[str | OSError] = []
+        for path in part:
+            if cancel is not None and cancel.is_set():
+                break
+            try:
+                out.append(file_hash(path))
+            except OSError as exc:
+                out.append(exc)
+        return out
+
+    parts = [paths[i: i + chunk] for i in range(0, len(paths), chunk)]
+    if len(parts) < 2:
+        yield from (h for part in parts for h in some(part))
+        return
+    with ThreadPoolExecutor(max_workers=default_jobs(), thread_name_prefix="drumtag-hash") as pool:
+        for hashes in pool.map(some, parts):
+            yield from hashes
+            if cancel is not None and cancel.is_set():
+                return
 
 
 def _reuse(catalog: Catalog, summary: TagSummary, model_id: str, work: _Work) -> bool:
@@ -214,14 +259,18 @@ def _classify(todo: dict[str, _Work], copies: list[_Work], catalog: Catalog, mod
     done = 0
     failed_hashes: dict[str, str] = {}
     # batches of 32: results reach the catalog, the progress bar and a cancel promptly, at little cost in speed
-    for pred in classify_many((w.path for w in todo.values()), model, jobs=jobs, cancel=cancel, batch=32):
+    unhashed = {w.path for w in todo.values() if w.hash is None}
+    for pred in classify_many([w.path for w in todo.values()], model, jobs=jobs, cancel=cancel, batch=32,
+                              hash_paths=unhashed):
         work = todo.pop(pred.path)
+        hsh = work.hash or pred.content_hash
         if pred.error is not None:
-            failed_hashes[work.hash] = pred.error
+            if hsh is not None:
+                failed_hashes[hsh] = pred.error
             _error_row(catalog, summary, model.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,
-                       reason=pred.error, hsh=work.hash)
+                       reason=pred.error, hsh=hsh)
         else:
-            catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=work.hash,
+            catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=hsh,
                         model_id=model.model_id, label=pred.label, confidence=pred.confidence,
                         probabilities=pred.probabilities, features=pred.features)
             summary.ok += 1

@@ -224,6 +224,27 @@ def test_identical_new_files_are_classified_once(tmp_path, synth_model, monkeypa
     assert len({got[p].label for p in paths}) == 1
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_scan_hashes_only_files_whose_size_another_file_shares(tmp_path, synth_model, monkeypatch, jobs):
+    """Files of a size nothing else has cannot be copies: the workers hash them (as they read them anyway)."""
+    lib = tmp_path / "lib"
+    unique = [synth.write(lib / f"tone_{i}.wav", synth.tone(duration=d, freq=200 + 50 * i))
+              for i, d in enumerate((0.2, 0.3, 0.4, 0.7))]
+    same_size = [synth.write(lib / f"noise_{i}.wav", synth.noise(duration=0.5, seed=i)) for i in range(2)]
+    hashed = []
+    monkeypatch.setattr(tagging, "file_hash", lambda p: hashed.append(p) or file_hash(p))
+    cat = tmp_path / "cat.sqlite"
+    s = tag_paths([lib], model=synth_model, catalog_path=cat, jobs=jobs)
+    assert sorted(hashed) == same_size and (s.ok, s.reused, s.failed) == (6, 0, 0)
+    got = rows(cat)
+    assert all(got[p].hash == file_hash(p) and got[p].label for p in unique + same_size)
+    # a renamed file now has the size of a classified row: hashed by the scan, and its result reused
+    os.rename(unique[0], lib / "renamed.wav")
+    hashed.clear()
+    s = tag_paths([lib], model=synth_model, catalog_path=cat, jobs=jobs)
+    assert hashed == [str(lib / "renamed.wav")] and (s.ok, s.reused, s.skipped) == (1, 1, 5)
+
+
 def test_overlapping_arguments_count_each_file_once(library, tmp_path, synth_model):
     root, files = library
     s = tag_paths([root, os.path.join(root, "kicks"), root], model=synth_model, catalog_path=tmp_path / "c.sqlite")
