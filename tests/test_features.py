@@ -73,6 +73,32 @@ def test_pitch_of_noise_is_not_periodic():
     assert F._pitch(synth.noise(duration=0.3), sr=22050, fmin=40, fmax=2000)[1] < 0.3
 
 
+@pytest.mark.parametrize("n", [300, 401, 1000, 2999, 4096])
+@pytest.mark.parametrize("freq", [440.0, 1000.0])
+def test_pitch_of_a_steady_sine_at_any_segment_length(n, freq):
+    """The difference function is exact (no full-length approximation, which read a steady 440 Hz sine as 470-510
+    Hz), and right at odd transform sizes too (401 + 200 -> 605 points)."""
+    y = np.sin(2 * np.pi * freq * np.arange(n) / 22050).astype(np.float32)
+    f0, periodicity = F._pitch(y, sr=22050, fmin=40, fmax=2000)
+    assert f0 == pytest.approx(freq, rel=0.01) and periodicity > 0.95
+
+
+def test_a_batch_gives_each_sound_the_vector_it_gets_alone():
+    """extract_batch is what the workers run and extract what training and single files run: the same numbers,
+    whatever else is in the batch (lengths from under one frame to the whole window, silence, other levels)."""
+    spec = F.FeatureSpec()
+    sounds = [synth.kick(), synth.hat()[:300], synth.tone(duration=4.5), np.zeros(2000, np.float32),
+              synth.snare() * 0.01, synth.noise(duration=0.02), synth.varied("percussion", 3)]
+    durations = [0.5, None, 4.5, 0.1, None, 0.02, 1.0]
+    batch = F.extract_batch(sounds, sr=spec.sr, spec=spec, file_durations=durations)
+    alone = np.stack([F.extract(y, sr=spec.sr, spec=spec, file_duration=d) for y, d in zip(sounds, durations)])
+    assert batch.shape == (len(sounds), len(F.feature_names(spec))) and batch.dtype == np.float32
+    assert np.array_equal(batch, alone)
+    assert np.array_equal(F.extract_batch(sounds[::-1], sr=spec.sr, spec=spec, file_durations=durations[::-1]),
+                          alone[::-1])
+    assert F.extract_batch([], sr=spec.sr, spec=spec).shape == (0, len(F.feature_names(spec)))
+
+
 def _named(y, spec=F.FeatureSpec()):
     return dict(zip(F.feature_names(spec), F.extract(y, sr=spec.sr, spec=spec)))
 
