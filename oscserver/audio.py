@@ -198,7 +198,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
                     loud = _first_above(block, threshold)
                     if loud is not None:
                         start = pos + loud
-                        joined = np.concatenate([tail, mono])
+                        joined = np.concatenate([tail, mono]) if len(tail) else mono
                         first = len(tail) + loud
                         kept.append(joined[max(0, first - pre):])
                     else:
@@ -222,7 +222,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
             raise AudioError(path, f"truncated: the header promises {frames} frames but only {pos} could be read")
     if start is None or not kept:
         raise AudioError(path, f"silent: no sample above {SILENCE_DB:.0f} dBFS")
-    y = np.concatenate(kept)[: window + pre]
+    y = (kept[0] if len(kept) == 1 else np.concatenate(kept))[: window + pre]  # a one-shot: one block, no copy
     if not np.all(np.isfinite(y)):
         raise AudioError(path, "contains NaN or infinite samples")
     if src_sr != sr:
