@@ -11,7 +11,7 @@ import numpy as np
 
 from .dataset import Dataset
 from .errors import DrumtagError, UsageError
-from .features import FeatureSpec, extract, feature_names
+from .features import FeatureSpec, extract_batch, feature_names
 from .model import DrumModel, content_id, library_versions
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,12 @@ def _featurize(job: tuple[int, str]):
     index, path = job
     try:
         audio = load_audio(path, sr=_SPEC.sr, duration=_SPEC.duration)
-        rows = [extract(audio.y, sr=audio.sr, spec=_SPEC, file_duration=audio.file_duration)]
+        sounds, durations = [audio.y], [audio.file_duration]
         for v in variants(audio.y, sr=audio.sr, n=_AUG, seed=_SEED * 100003 + index):
-            dur = audio.file_duration * len(v) / max(len(audio.y), 1) if len(audio.y) else None
-            rows.append(extract(v, sr=audio.sr, spec=_SPEC, file_duration=dur))
-        return index, rows, None
+            sounds.append(v)
+            durations.append(audio.file_duration * len(v) / max(len(audio.y), 1) if len(audio.y) else None)
+        # the file and its variants in one batch: the same rows as one by one (extract_batch), in less time
+        return index, list(extract_batch(sounds, sr=audio.sr, spec=_SPEC, file_durations=durations)), None
     except DrumtagError as exc:
         return index, None, getattr(exc, "reason", str(exc))
 
