@@ -26,3 +26,33 @@ def test_forked_workers_inherit_the_preloaded_modules():
     method, _, results = out.stdout.strip().partition(" ")
     assert results == str([True] * 8)
     assert method == "fork"
+
+
+def test_a_sound_that_breaks_its_batch_fails_alone(tmp_path, synth_model, monkeypatch):
+    """Workers extract a few files at a time; if that fails, each file is tried on its own, so only the file at
+    fault gets an error, naming the reason."""
+    import numpy as np
+
+    import synth
+    from oscserver import classify as C
+
+    paths = [synth.write(tmp_path / f"s{i}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i)) for i in range(6)]
+    real = C.extract
+
+    def extract_batch(ys, **kw):
+        raise ValueError("batch broke")
+
+    bad = C.load_audio(paths[2]).y
+
+    def extract(y, **kw):
+        if np.array_equal(y, bad):
+            raise ValueError("this one is bad")
+        return real(y, **kw)
+
+    monkeypatch.setattr(C, "extract_batch", extract_batch)
+    monkeypatch.setattr(C, "extract", extract)
+    preds = {p.path: p for p in C.classify_many(paths, synth_model, jobs=1)}
+    assert set(preds) == set(paths)
+    assert preds[paths[2]].error == "unexpected error: ValueError: this one is bad" and preds[paths[2]].label is None
+    assert all(preds[p].error is None and preds[p].label for p in paths if p != paths[2])
+    assert all(np.array_equal(preds[p].features, C.file_features(p, synth_model.spec)) for p in paths if p != paths[2])
