@@ -69,22 +69,23 @@ def predict_proba(compiled: dict, X: np.ndarray, *, compact_from: int = 8, compa
     out, pos = node, None                                   # every pair's node; indices in ``out`` of ``node``
     for step in range(compiled["max_depth"]):
         if step >= compact_from and (step - compact_from) % compact_every == 0:
-            going = np.flatnonzero(children[2 * node] != node)  # a leaf is its own child
+            going = np.flatnonzero(children.take(2 * node) != node)  # a leaf is its own child
             if pos is None:
                 out, pos = node.copy(), going
             else:
                 out[pos] = node
-                pos = pos[going]
-            node, offset = node[going], offset[going]
+                pos = pos.take(going)
+            node, offset = node.take(going), offset.take(going)
             if not len(node):
                 break
-        x = flat[offset + feature[node]]
-        go_left = x <= threshold[node]
+        # ndarray.take: several times faster than indexing with an array, at these sizes
+        x = flat.take(offset + feature.take(node))
+        go_left = x <= threshold.take(node)
         if missing_left is not None:
-            go_left |= np.isnan(x) & missing_left[node]
-        node = children[2 * node + ~go_left]
+            go_left |= np.isnan(x) & missing_left.take(node)
+        node = children.take(2 * node + ~go_left)
     if pos is None:
         out = node
     else:
         out[pos] = node
-    return compiled["proba"][out.reshape(n_trees, n)].mean(axis=0)
+    return compiled["proba"].take(out.reshape(n_trees, n), axis=0).mean(axis=0)
