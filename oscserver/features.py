@@ -394,7 +394,6 @@ def _per_sound(y: np.ndarray, spec: FeatureSpec, file_duration: float | None) ->
     S = _frames_magnitude(buf, n_fft=n_fft, hop_length=hop)   # [shape=(bins, frames)]
     P = S * S
     bins = _bins(spec)
-    freqs = bins.freqs
     n_frames = S.shape[1]
     frame_s = hop / sr
 
