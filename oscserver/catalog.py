@@ -46,6 +46,8 @@ CREATE INDEX IF NOT EXISTS files_size ON files (size);
 """
 _LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities, error, tagged_at"
 _FULL = _LIGHT + ", features"
+#: rows classified under the model given as the parameter, with their features: what a copy can reuse
+_CLASSIFIED = "model_id = ? AND error IS NULL AND features IS NOT NULL"
 
 
 class CatalogError(DrumtagError):
@@ -198,15 +200,15 @@ class Catalog:
 
     def find_by_hash(self, hsh: str, model_id: str) -> Entry | None:
         """A classified row (with features) of the same content under the same model, if any."""
-        row = self._db.execute(f"SELECT {_FULL} FROM files WHERE hash = ? AND model_id = ? AND error IS NULL "
-                               f"AND features IS NOT NULL LIMIT 1", (hsh, model_id)).fetchone()
+        row = self._db.execute(f"SELECT {_FULL} FROM files WHERE hash = ? AND {_CLASSIFIED} LIMIT 1",
+                               (hsh, model_id)).fetchone()
         return _entry(row) if row else None
 
     def has_size(self, size: int, model_id: str) -> bool:
         """Whether a classified row (with features) under ``model_id`` has a file of ``size`` bytes: only then can
         a file of that size be a copy of a catalogued one."""
-        return self._db.execute("SELECT 1 FROM files WHERE size = ? AND model_id = ? AND error IS NULL "
-                                "AND features IS NOT NULL LIMIT 1", (size, model_id)).fetchone() is not None
+        return self._db.execute(f"SELECT 1 FROM files WHERE size = ? AND {_CLASSIFIED} LIMIT 1",
+                                (size, model_id)).fetchone() is not None
 
     def entries(self, *, model_id: str | None = None, features: bool = False,
                 batch: int = 1024) -> Iterator[Entry]:
@@ -222,8 +224,8 @@ class Catalog:
 
     def feature_batches(self, model_id: str, *, batch: int = 4096) -> Iterator[tuple[list[str], list[str], np.ndarray]]:
         """(paths, labels, features [shape=(n, d)]) for the classified rows of ``model_id``, ``batch`` at a time."""
-        cur = self._db.execute("SELECT path, label, features FROM files WHERE model_id = ? AND error IS NULL "
-                               "AND features IS NOT NULL ORDER BY path", (model_id,))
+        cur = self._db.execute(f"SELECT path, label, features FROM files WHERE {_CLASSIFIED} ORDER BY path",
+                               (model_id,))
         while rows := cur.fetchmany(batch):
             yield ([r[0] for r in rows], [r[1] for r in rows],
                    np.stack([decode_features(r[2]) for r in rows]).astype(np.float64))

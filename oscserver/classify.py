@@ -138,10 +138,8 @@ def _work(jobs: list[tuple[str, bool]]) -> list[tuple[str, np.ndarray | None, st
                     pass  # decoding it fails too, and says why
             loaded.append((len(results), load_audio(path, sr=_WORKER_SPEC.sr, duration=_WORKER_SPEC.duration)))
             results.append([path, None, None, hsh])
-        except DrumtagError as exc:
-            results.append([path, None, getattr(exc, "reason", str(exc)), hsh])
         except Exception as exc:  # a worker must answer for every file, whatever happened
-            results.append([path, None, f"unexpected error: {type(exc).__name__}: {exc}", hsh])
+            results.append([path, None, _reason(exc), hsh])
     try:
         X = extract_batch([a.y for _, a in loaded], sr=_WORKER_SPEC.sr, spec=_WORKER_SPEC,
                           file_durations=[a.file_duration for _, a in loaded])
@@ -152,8 +150,15 @@ def _work(jobs: list[tuple[str, bool]]) -> list[tuple[str, np.ndarray | None, st
             try:
                 results[i][1] = extract(audio.y, sr=audio.sr, spec=_WORKER_SPEC, file_duration=audio.file_duration)
             except Exception as exc:
-                results[i][2] = f"unexpected error: {type(exc).__name__}: {exc}"
+                results[i][2] = _reason(exc)
     return [tuple(r) for r in results]
+
+
+def _reason(exc: Exception) -> str:
+    """What a file's error says: a DrumtagError's own reason, else the unexpected exception."""
+    if isinstance(exc, DrumtagError):
+        return getattr(exc, "reason", str(exc))
+    return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
 def pool_start_method() -> str:
@@ -228,8 +233,8 @@ def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None
     size = max(1, min(8, len(paths) // (jobs * 4)))
     todo = [(p, p in hash_paths) for p in paths]
     chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
-    for results in map_unordered(_work, chunks, initializer=_init_worker, initargs=(spec.to_dict(),),
-                                 jobs=jobs if len(paths) >= 4 else 1, cancel=cancel, chunksize=1):
+    for results in map_unordered(_work, chunks, initializer=_init_worker, initargs=(spec.to_dict(),), jobs=jobs,
+                                 cancel=cancel, chunksize=1):
         yield from results
 
 

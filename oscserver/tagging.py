@@ -77,7 +77,7 @@ class TagSummary:
         return out
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Work:
     path: str
     size: int
@@ -106,10 +106,10 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     """Classify the audio files under ``paths`` that the catalog lacks or that changed, and record them.
 
     ``scanned(found)`` is called with the number of audio files found so far while the folders are scanned (every
-    few hundred files: a first run hashes each new file, so a large library takes a while before classifying
-    starts); ``progress(done, total)`` is called with the files to classify (unchanged ones are not counted),
-    first with ``done == 0``; ``cancel`` stops the run between files (the summary says ``cancelled``); ``retry_errors``
-    classifies unchanged files with error rows again (for example after fixing their permissions).
+    few hundred files: a large library takes a while before classifying starts); ``progress(done, total)`` is
+    called with the files to classify (unchanged ones are not counted), first with ``done == 0``; ``cancel`` stops
+    the run between files (the summary says ``cancelled``); ``retry_errors`` classifies unchanged files with error
+    rows again (for example after fixing their permissions).
     Raises AudioError for a path that does not exist, CatalogError for an unusable catalog.
     """
     start = time.perf_counter()
