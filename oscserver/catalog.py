@@ -48,6 +48,9 @@ _LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities
 _FULL = _LIGHT + ", features"
 #: rows classified under the model given as the parameter, with their features: what a copy can reuse
 _CLASSIFIED = "model_id = ? AND error IS NULL AND features IS NOT NULL"
+#: lookups by their own index: left to itself, SQLite may pick the model's, which scans every row of the model
+_BY_HASH = f"SELECT {_FULL} FROM files INDEXED BY files_hash WHERE hash = ? AND {_CLASSIFIED} LIMIT 1"
+_HAS_SIZE = f"SELECT 1 FROM files INDEXED BY files_size WHERE size = ? AND {_CLASSIFIED} LIMIT 1"
 
 
 class CatalogError(DrumtagError):
@@ -78,7 +81,14 @@ def catalog_key(path: str | os.PathLike) -> str:
 
 
 def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    """The current UTC time to the second, ISO 8601 (formatted once per second: every row written needs it)."""
+    now = int(time.time())
+    if now != _now_cache[0]:
+        _now_cache[:] = [now, _dt.datetime.fromtimestamp(now, _dt.timezone.utc).isoformat()]
+    return _now_cache[1]
+
+
+_now_cache: list = [None, ""]
 
 
 def encode_features(x: np.ndarray | None) -> bytes | None:
@@ -200,15 +210,13 @@ class Catalog:
 
     def find_by_hash(self, hsh: str, model_id: str) -> Entry | None:
         """A classified row (with features) of the same content under the same model, if any."""
-        row = self._db.execute(f"SELECT {_FULL} FROM files WHERE hash = ? AND {_CLASSIFIED} LIMIT 1",
-                               (hsh, model_id)).fetchone()
+        row = self._db.execute(_BY_HASH, (hsh, model_id)).fetchone()
         return _entry(row) if row else None
 
     def has_size(self, size: int, model_id: str) -> bool:
         """Whether a classified row (with features) under ``model_id`` has a file of ``size`` bytes: only then can
         a file of that size be a copy of a catalogued one."""
-        return self._db.execute(f"SELECT 1 FROM files WHERE size = ? AND {_CLASSIFIED} LIMIT 1",
-                                (size, model_id)).fetchone() is not None
+        return self._db.execute(_HAS_SIZE, (size, model_id)).fetchone() is not None
 
     def entries(self, *, model_id: str | None = None, features: bool = False,
                 batch: int = 1024) -> Iterator[Entry]:

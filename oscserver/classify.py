@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 import numpy as np
 
 from .audio import AUDIO_EXTENSIONS, load_audio
 from .errors import AudioError, DrumtagError
 from .features import FeatureSpec, extract, extract_batch
+from .workers import Workers, WorkerDied, default_jobs
 
 log = logging.getLogger(__name__)
 
@@ -83,35 +86,6 @@ def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
 # ---- many files: features in worker processes, predictions batched in this one ------------------------------
 
 _WORKER_SPEC: FeatureSpec | None = None
-_preload: threading.Thread | None = None
-
-
-def _import_worker_modules() -> None:
-    import soundfile  # noqa: F401
-    import soxr  # noqa: F401
-
-    from .fft import backend
-
-    backend()
-
-
-def start_preload() -> None:
-    """Import what every worker process needs on a background thread, while this process does other work (loads
-    the model, scans the catalog): workers forked afterwards start with it loaded instead of importing it each."""
-    global _preload
-    if _preload is None:
-        _preload = threading.Thread(target=_import_worker_modules, name="drumtag-preload", daemon=True)
-        _preload.start()
-
-
-def single_threaded_blas() -> None:
-    """One BLAS thread per worker process: the matrices are small, and the processes already use every core."""
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # threadpoolctl comes with scikit-learn; without it, only speed suffers
-        pass
 
 
 def _init_worker(spec_dict: dict) -> None:
@@ -161,113 +135,142 @@ def _reason(exc: Exception) -> str:
     return f"unexpected error: {type(exc).__name__}: {exc}"
 
 
-def pool_start_method() -> str:
-    """fork when this process has one thread (fast: workers start in milliseconds); otherwise forkserver, since
-    forking a process with threads (the OSC server) can deadlock the child."""
-    import multiprocessing as mp
+class ClassifyStream:
+    """Files in, Predictions out: features extracted on worker processes (``workers.Workers``), predictions made
+    here in batches (a forest predicts 32 rows in little more time than one), of up to ``batch`` files, and after
+    at most ``max_delay`` seconds, so that results keep streaming.
 
-    methods = mp.get_all_start_methods()
-    if threading.active_count() == 1 and "fork" in methods:
-        return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def _start_worker(initializer: Callable, *initargs) -> None:
-    """Runs first in every pool process."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    single_threaded_blas()
-    initializer(*initargs)
-
-
-def map_unordered(func: Callable, items: list, *, initializer: Callable, initargs: tuple = (),
-                  jobs: int | None = None, cancel: threading.Event | None = None,
-                  chunksize: int | None = None) -> Iterator:
-    """``func(item)`` for every item, in completion order, after ``initializer(*initargs)``.
-
-    On ``jobs`` processes (default: every core); in this process when ``jobs`` is 1 or there are too few items to
-    pay for starting a pool. Stops early, and stops the pool, when ``cancel`` is set or the caller stops iterating.
+    ``submit(paths)`` sends files to the workers, a few per task; ``ready()`` returns the Predictions of the files
+    finished since the last call (with ``wait=True`` at least one, unless cancelled or nothing is pending);
+    ``pending`` counts the files submitted and not yet returned, so that a caller can keep it bounded. The workers
+    also compute the SHA-256 of the files in ``hash_paths`` (``Prediction.content_hash``), as they read them
+    anyway. When a worker process dies (a crash in a native decoder), the files that were in flight are tried
+    again one at a time, alone, so that only a file that kills its worker on its own fails, and the run goes on.
+    Use as a context manager: leaving it stops the workers.
     """
-    jobs = default_jobs() if jobs is None else max(1, jobs)
-    if jobs == 1 or len(items) < 4:
-        initializer(*initargs)
-        for item in items:
-            if cancel is not None and cancel.is_set():
-                return
-            yield func(item)
-        return
-    import multiprocessing as mp
 
-    if _preload is not None:
-        _preload.join()  # before forking: a fork must not copy a thread half-way through an import
-    _import_worker_modules()  # forked workers share them (a no-op when already imported)
-    ctx = mp.get_context(pool_start_method())
-    chunk = max(1, min(8, len(items) // (jobs * 8))) if chunksize is None else chunksize
-    pool = ctx.Pool(jobs, initializer=_start_worker, initargs=(initializer, *initargs))
-    try:
-        for result in pool.imap_unordered(func, items, chunksize=chunk):
-            yield result
-            if cancel is not None and cancel.is_set():
-                return
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    def __init__(self, model, *, jobs: int | None = None, cancel: threading.Event | None = None, batch: int = 256,
+                 max_delay: float = 0.2):
+        self.model = model
+        self.jobs = default_jobs() if jobs is None else max(1, jobs)
+        self.cancel = cancel
+        self.batch = max(1, batch)
+        self.max_delay = max_delay
+        self.pending = 0
+        self._rows: list[tuple[str, np.ndarray, str | None]] = []  # finished, not yet predicted
+        self._since = 0.0  # when the first of them came in
+        self._workers: Workers | None = None
+        self._suspects: collections.deque = collections.deque()  # (path, want_hash) in flight when a worker died
+        self._alone: list | None = None  # the suspect running on its own
+        self._held: collections.deque = collections.deque()  # chunks held back while suspects run
+
+    def __enter__(self) -> "ClassifyStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+
+    def submit(self, paths: Iterable[str | os.PathLike], *, hash_paths: Collection[str] = (),
+               last: bool = False) -> None:
+        """Queue ``paths``. ``last``: nothing follows, so that a handful of files are done in this process
+        instead of paying for starting the workers."""
+        paths = [os.fspath(p) for p in paths]
+        if not paths:
+            return
+        if self._workers is None:
+            jobs = 1 if last and len(paths) < 4 else self.jobs
+            self._workers = Workers(_work, initializer=_init_worker, initargs=(self.model.spec.to_dict(),),
+                                    jobs=jobs, cancel=self.cancel)
+        # up to 8 files per task, fewer for a few files so that every process gets several tasks
+        size = max(1, min(8, len(paths) // (self.jobs * 4)))
+        for i in range(0, len(paths), size):
+            chunk = [(p, p in hash_paths) for p in paths[i: i + size]]
+            if self._suspects or self._alone is not None:
+                self._held.append(chunk)
+            else:
+                self._workers.submit(chunk)
+        self.pending += len(paths)
+
+    def ready(self, *, wait: bool = False) -> list[Prediction]:
+        """The files finished since the last call: failures at once; the others predicted together once ``batch``
+        of them are in, the first has waited ``max_delay`` seconds, or none is pending."""
+        if self._workers is None:
+            return []
+        done: list[Prediction] = []
+        while True:
+            timeout = None if not self._rows else max(0.0, self._since + self.max_delay - time.monotonic())
+            for chunk, outcome in self._workers.results(wait=wait, timeout=timeout):
+                alone = chunk is self._alone
+                if alone:
+                    self._alone = None
+                if isinstance(outcome, WorkerDied) and not alone:
+                    self._suspects.extend(chunk)  # each tried again on its own
+                    continue
+                if isinstance(outcome, Exception):  # died on its own, or a bug in _work: the file's error
+                    reason = ("the worker process died reading it (a crash in the audio decoder?)"
+                              if alone else _reason(outcome))
+                    outcome = [(path, None, reason, None) for path, _ in chunk]
+                for path, x, error, hsh in outcome:
+                    self.pending -= 1
+                    if error is not None:
+                        done.append(failed(path, error, hsh))
+                        continue
+                    if not self._rows:
+                        self._since = time.monotonic()
+                    self._rows.append((path, x, hsh))
+            self._feed()
+            if self._rows and (len(self._rows) >= self.batch or not self.pending
+                               or time.monotonic() - self._since >= self.max_delay):
+                done += self._predict()
+            if done or not wait or not self.pending or (self.cancel is not None and self.cancel.is_set()):
+                return done
+
+    def _predict(self) -> list[Prediction]:
+        out = []
+        for i in range(0, len(self._rows), self.batch):
+            part = self._rows[i: i + self.batch]
+            proba = self.model.predict_proba(np.stack([x for _, x, _ in part]))
+            for (p, x, hsh), pr, best in zip(part, proba, proba.argmax(axis=1).tolist()):
+                out.append(_prediction(p, self.model, x, pr, best, hsh))
+        self._rows = []
+        return out
+
+    def _feed(self) -> None:
+        """The next suspect, alone; when none is left, the chunks held back meanwhile."""
+        if self._alone is not None:
+            return
+        if self._suspects:
+            self._alone = [self._suspects.popleft()]
+            self._workers.submit(self._alone)
+            return
+        while self._held:
+            self._workers.submit(self._held.popleft())
 
 
-def extract_many(paths: list[str], spec: FeatureSpec, *, jobs: int | None = None,
-                 cancel: threading.Event | None = None, hash_paths: Collection[str] = (),
-                 ) -> Iterator[tuple[str, np.ndarray | None, str | None, str | None]]:
-    """(path, features or None, error or None, SHA-256 or None) per file, in completion order, on ``jobs``
-    processes; the hash only of the files in ``hash_paths``. Each worker task is a few files (up to 8, fewer for
-    small folders so that every process gets several tasks)."""
-    jobs = default_jobs() if jobs is None else max(1, jobs)
-    size = max(1, min(8, len(paths) // (jobs * 4)))
-    todo = [(p, p in hash_paths) for p in paths]
-    chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
-    for results in map_unordered(_work, chunks, initializer=_init_worker, initargs=(spec.to_dict(),), jobs=jobs,
-                                 cancel=cancel, chunksize=1):
-        yield from results
+#: files ``classify_many`` keeps in flight: the rest wait in its list, not in the workers' queues
+MAX_PENDING = 1024
 
 
 def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,
-                  cancel: threading.Event | None = None, batch: int = 256,
-                  max_delay: float = 0.2, hash_paths: Collection[str] = ()) -> Iterator[Prediction]:
+                  cancel: threading.Event | None = None, batch: int = 256, max_delay: float = 0.2,
+                  hash_paths: Collection[str] = ()) -> Iterator[Prediction]:
     """Classify files on every core; yields a Prediction per file in completion order (failures included).
 
-    Features are extracted in worker processes; predictions are made here in batches, because predicting 256
-    rows costs about as much as predicting one. A batch is predicted when it holds ``batch`` files or its first
-    file has waited ``max_delay`` seconds, so results keep streaming. The workers also compute the SHA-256 of the
-    files in ``hash_paths`` (``Prediction.content_hash``), while they read them anyway.
+    Features are extracted in worker processes and predictions made here, in batches of up to ``batch`` files,
+    with none held back more than ``max_delay`` seconds (see ``ClassifyStream``).
     """
-    import time
-
     paths = [os.fspath(p) for p in paths]
-    pending: list[tuple[str, np.ndarray, str | None]] = []
-    since = 0.0
-
-    def flush():
-        if pending:
-            proba = model.predict_proba(np.stack([x for _, x, _ in pending]))
-            for (p, x, hsh), pr, best in zip(pending, proba, proba.argmax(axis=1).tolist()):
-                yield _prediction(p, model, x, pr, best, hsh)
-            pending.clear()
-
-    for path, x, error, hsh in extract_many(paths, model.spec, jobs=jobs, cancel=cancel, hash_paths=hash_paths):
-        if error is not None:
-            yield failed(path, error, hsh)
-            continue
-        if not pending:
-            since = time.monotonic()
-        pending.append((path, x, hsh))
-        if len(pending) >= batch or time.monotonic() - since >= max_delay:
-            yield from flush()
-    yield from flush()
+    start = 0
+    with ClassifyStream(model, jobs=jobs, cancel=cancel, batch=batch, max_delay=max_delay) as stream:
+        while start < len(paths) or stream.pending:
+            if start < len(paths) and stream.pending <= MAX_PENDING // 2:
+                part = paths[start: start + MAX_PENDING]
+                start += len(part)
+                stream.submit(part, hash_paths=hash_paths, last=start >= len(paths))
+            if cancel is not None and cancel.is_set():
+                return
+            yield from stream.ready(wait=True)

@@ -2,17 +2,23 @@
 
 A file is skipped when its catalog row has the same size, modification time and model. Otherwise its content
 hash (SHA-256) decides: an unchanged hash under the same model only refreshes the row's size/mtime, and a file
-whose content is already catalogued under another path (a copy, a renamed or moved file) reuses that row's
-result. Only what is left goes to ``classify_many``. Files of the same size are the only ones that can have the
-same content, so the scan hashes a file (on a thread per core) only when its size is that of its own row, of a
-classified row, or of another file found; the others are hashed by the workers, as they read them anyway. Rows
-are committed in small batches, so Ctrl-C, a cancel or a crash keeps every file already done; a file that cannot
-be read becomes an error row and the run goes on.
+whose content is already catalogued under another path (a copy, a renamed or moved file), or is being classified
+in this run, reuses that result. Only what is left is classified. Files of the same size are the only ones that
+can have the same content, so the scan hashes a file (on a thread per core) only when its size is that of its
+own row, of a classified row, or of another file found; the others are hashed by the workers, as they read them
+anyway.
+
+The folders are scanned in windows of a few hundred files, and each window's files go to the workers at once:
+classifying starts a few milliseconds into the run, the scan goes on while the workers work, and memory stays
+flat however many files there are (at most ``MAX_PENDING`` files in flight; the scan waits beyond that). Rows are
+committed in small batches, so Ctrl-C, a cancel or a crash keeps every file already done; a file that cannot be
+read becomes an error row and the run goes on.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 import os
 import threading
@@ -21,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from .catalog import Catalog, catalog_key, file_hash
-from .classify import classify_many, default_jobs, iter_audio_files, start_preload
+from .classify import ClassifyStream, iter_audio_files
+from .errors import AudioError
+from .workers import default_jobs, start_preload
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,11 @@ log = logging.getLogger(__name__)
 MAX_REPORTED_ERRORS = 20
 #: ``scanned`` is called every this many files found
 SCAN_REPORT_EVERY = 256
+#: files in the first scan window (few, so that the workers start early) and in each window after it
+FIRST_WINDOW = 64
+WINDOW = 512
+#: files in flight at most: beyond this the scan waits for the workers
+MAX_PENDING = 1024
 
 
 @dataclass
@@ -105,24 +118,26 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
               scanned: Callable[[int], None] | None = None) -> TagSummary:
     """Classify the audio files under ``paths`` that the catalog lacks or that changed, and record them.
 
-    ``scanned(found)`` is called with the number of audio files found so far while the folders are scanned (every
-    few hundred files: a large library takes a while before classifying starts); ``progress(done, total)`` is
-    called with the files to classify (unchanged ones are not counted), first with ``done == 0``; ``cancel`` stops
-    the run between files (the summary says ``cancelled``); ``retry_errors`` classifies unchanged files with error
-    rows again (for example after fixing their permissions).
-    Raises AudioError for a path that does not exist, CatalogError for an unusable catalog.
+    ``scanned(found)`` is called with the number of audio files found so far while the folders are scanned
+    (every few hundred files, and once at the end of the scan); ``progress(done, total)`` is called with the files
+    to classify (unchanged ones are not counted), first with ``done == 0``, after each file, and whenever the scan
+    (which goes on while files are classified) adds to ``total``; ``cancel`` stops the run between files (the
+    summary says ``cancelled``); ``retry_errors`` classifies unchanged files with error rows again (for example
+    after fixing their permissions).
+    Raises AudioError for a path that does not exist (before any work), CatalogError for an unusable catalog.
     """
     start = time.perf_counter()
-    model_id = model.model_id
-    start_preload()  # the workers' imports, done while the catalog is scanned
+    paths = _outermost(paths)
+    for p in paths:
+        if not os.path.lexists(p):
+            raise AudioError(p, "no such file or folder")
+    start_preload()  # the workers' imports, done while the first files are scanned
     with Catalog(catalog_path) as catalog:
-        summary = TagSummary(catalog_path=catalog.path, model_id=model_id)
+        summary = TagSummary(catalog_path=catalog.path, model_id=model.model_id)
         try:
-            todo, copies = _scan(_outermost(paths), catalog, model_id, summary, retry_errors=retry_errors,
-                                 cancel=cancel, scanned=scanned)
-            catalog.commit()
-            if not (cancel is not None and cancel.is_set()):
-                _classify(todo, copies, catalog, model, summary, jobs=jobs, progress=progress, cancel=cancel)
+            with ClassifyStream(model, jobs=jobs, cancel=cancel, batch=32) as stream:
+                _Run(catalog, model, summary, stream, progress=progress, cancel=cancel, retry_errors=retry_errors,
+                     scanned=scanned).run(paths)
         finally:
             summary.cancelled = cancel is not None and cancel.is_set()
             summary.elapsed = time.perf_counter() - start
@@ -130,75 +145,184 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     return summary
 
 
-def _scan(paths: list[str], catalog: Catalog, model_id: str, summary: TagSummary, *, retry_errors: bool,
-          cancel: threading.Event | None,
-          scanned: Callable[[int], None] | None = None) -> tuple[dict[str, _Work], list[_Work]]:
-    """Sort every file into skipped, refreshed, reused, failed (written now) or to classify (returned).
+def _windows(paths: Iterable[str]) -> Iterator[tuple[list[str], bool]]:
+    """``(paths, last)``: ``FIRST_WINDOW`` paths, then ``WINDOW`` at a time; ``last`` for the final list."""
+    it = iter(paths)
+    window = list(itertools.islice(it, FIRST_WINDOW))
+    while window:
+        following = list(itertools.islice(it, WINDOW))
+        yield window, not following
+        window = following
 
-    Returns the files to classify (by path) and the new files whose content equals one of those (``copies``).
-    First every file is stat-ed and looked up; then the ones that need a hash now (a size shared with another new
-    file, with its own row or with a classified row) are hashed, on every core, and sorted in the order found.
+
+class _Run:
+    """One tagging run: scans windows of files, sends what needs classifying to ``stream``, records results.
+
+    Besides the catalog, it knows only the files in flight (bounded by ``MAX_PENDING``): by path (``todo``), their
+    sizes, the copies found of them (``waiting``), and the files that can only be told apart from one of them
+    once the workers have hashed it (``deferred``: a file whose size is that of a file in flight that the scan
+    did not hash).
     """
-    found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry) of new or changed files
-    sizes: collections.Counter = collections.Counter()
-    for path in iter_audio_files(paths):
-        if cancel is not None and cancel.is_set():
-            break
-        summary.total += 1
-        if scanned is not None and summary.total % SCAN_REPORT_EVERY == 0:
-            scanned(summary.total)
-        key = catalog_key(path)
-        try:
-            key.encode("utf-8")
-        except UnicodeEncodeError:
-            summary._failed(path, "the file name is not valid UTF-8, so the catalog cannot store it; rename it")
-            continue
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            _error_row(catalog, summary, model_id, path, size=-1, mtime_ns=-1, reason=exc.strerror or str(exc))
-            continue
-        entry = catalog.get(key)
-        if entry is not None and entry.model_id == model_id and entry.matches(st) \
-                and not (retry_errors and entry.error):
-            summary.skipped += 1
-            summary.by_label[entry.label or "error"] += 1
-            continue
-        found.append((key, st.st_size, st.st_mtime_ns, entry))
-        sizes[st.st_size] += 1
-    if scanned is not None:
-        scanned(summary.total)
 
-    todo: dict[str, _Work] = {}
-    to_hash = []
-    catalogued = catalog.count(model_id=model_id) > 0  # rows that a new file could be a copy of
-    for key, size, mtime_ns, entry in found:
-        own_row = entry is not None and entry.model_id == model_id and entry.error is None and entry.size == size
-        if own_row or sizes[size] > 1 or (catalogued and catalog.has_size(size, model_id)):
-            to_hash.append((key, size, mtime_ns, entry, own_row))
-        else:  # no other file has its size, so it is no copy: its worker hashes it
-            todo[key] = _Work(key, size, mtime_ns, None)
-    by_hash: dict[str, str] = {}
-    copies: list[_Work] = []
-    for (key, size, mtime_ns, entry, own_row), hsh in zip(to_hash, _hashes([t[0] for t in to_hash], cancel)):
-        if isinstance(hsh, OSError):
-            _error_row(catalog, summary, model_id, key, size=size, mtime_ns=mtime_ns,
-                       reason=f"cannot read: {hsh.strerror or hsh}")
-            continue
-        work = _Work(key, size, mtime_ns, hsh)  # the absolute path: one string per file
-        if own_row and entry.hash == hsh:
-            catalog.touch(key, size=size, mtime_ns=mtime_ns)  # touched, not changed
-            summary.skipped += 1
-            summary.by_label[entry.label] += 1
-        elif _reuse(catalog, summary, model_id, work):
-            pass
-        elif hsh in by_hash:
-            copies.append(work)
+    def __init__(self, catalog: Catalog, model, summary: TagSummary, stream: ClassifyStream, *,
+                 progress: Callable[[int, int], None] | None, cancel: threading.Event | None, retry_errors: bool,
+                 scanned: Callable[[int], None] | None):
+        self.catalog, self.model_id, self.summary, self.stream = catalog, model.model_id, summary, stream
+        self.progress, self.cancel, self.retry_errors, self.scanned = progress, cancel, retry_errors, scanned
+        self.empty = catalog.count() == 0  # a first run: no row to look up
+        self.catalogued = not self.empty and catalog.count(model_id=self.model_id) > 0  # rows a copy could reuse
+        self.todo: dict[str, _Work] = {}
+        self.sizes: collections.Counter = collections.Counter()     # of the files in flight
+        self.unhashed: collections.Counter = collections.Counter()  # of those the workers hash
+        self.waiting: dict[str, list[_Work]] = {}  # hash of a file in flight -> copies of it found since
+        self.deferred: dict[int, list[_Work]] = {}  # size of an unhashed file in flight -> hashed files of that size
+        self.total = self.done = 0  # files sent to be classified, and returned
+
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
+    def run(self, paths: list[str]) -> None:
+        for window, last in _windows(iter_audio_files(paths)):
+            self.scan(window, last)
+            if self.cancelled():
+                return
+            self.collect(wait=False)
+            while self.stream.pending > MAX_PENDING and not self.cancelled():
+                self.collect(wait=True)
+        if self.scanned is not None:
+            self.scanned(self.summary.total)
+        while self.stream.pending and not self.cancelled():
+            self.collect(wait=True)
+
+    def scan(self, window: list[str], last: bool) -> None:
+        """Sort every file of ``window`` into skipped, refreshed, reused, failed (written now), a copy of a file
+        in flight, or to classify (sent now).
+
+        First every file is stat-ed and looked up; then the ones that need a hash now (a size shared with another
+        new file, a file in flight, its own row or a classified row) are hashed, on every core, in the order found.
+        """
+        catalog, summary = self.catalog, self.summary
+        found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry): new or changed
+        sizes: collections.Counter = collections.Counter()
+        for path in window:
+            if self.cancelled():
+                return
+            summary.total += 1
+            if self.scanned is not None and summary.total % SCAN_REPORT_EVERY == 0:
+                self.scanned(summary.total)
+            key = catalog_key(path)
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                summary._failed(path, "the file name is not valid UTF-8, so the catalog cannot store it; rename it")
+                continue
+            try:
+                st = os.stat(path)
+            except OSError as exc:
+                _error_row(catalog, summary, self.model_id, path, size=-1, mtime_ns=-1,
+                           reason=exc.strerror or str(exc))
+                continue
+            entry = None if self.empty else catalog.get(key)
+            if entry is not None and entry.model_id == self.model_id and entry.matches(st) \
+                    and not (self.retry_errors and entry.error):
+                summary.skipped += 1
+                summary.by_label[entry.label or "error"] += 1
+                continue
+            found.append((key, st.st_size, st.st_mtime_ns, entry))
+            sizes[st.st_size] += 1
+
+        send: list[_Work] = []
+        to_hash = []
+        for key, size, mtime_ns, entry in found:
+            own_row = entry is not None and entry.model_id == self.model_id and entry.error is None \
+                and entry.size == size
+            if own_row or sizes[size] > 1 or self.sizes[size] \
+                    or (self.catalogued and catalog.has_size(size, self.model_id)):
+                to_hash.append((key, size, mtime_ns, entry, own_row))
+            else:  # no other file has its size, so it is no copy: its worker hashes it
+                send.append(_Work(key, size, mtime_ns, None))
+        for (key, size, mtime_ns, entry, own_row), hsh in zip(to_hash, _hashes([t[0] for t in to_hash], self.cancel)):
+            if isinstance(hsh, OSError):
+                _error_row(catalog, summary, self.model_id, key, size=size, mtime_ns=mtime_ns,
+                           reason=f"cannot read: {hsh.strerror or hsh}")
+                continue
+            work = _Work(key, size, mtime_ns, hsh)
+            if own_row and entry.hash == hsh:
+                catalog.touch(key, size=size, mtime_ns=mtime_ns)  # touched, not changed
+                summary.skipped += 1
+                summary.by_label[entry.label] += 1
+            else:
+                self.route(work, send)
+            catalog.maybe_commit()
+        self.send(send, last=last)
+
+    def route(self, work: _Work, send: list[_Work]) -> None:
+        """A hashed file: reuse a catalogued result, wait for a file in flight with its content, or classify it."""
+        if self.catalogued and _reuse(self.catalog, self.summary, self.model_id, work):
+            return
+        if work.hash in self.waiting:
+            self.waiting[work.hash].append(work)
+        elif self.unhashed[work.size]:
+            self.deferred.setdefault(work.size, []).append(work)
         else:
-            by_hash[hsh] = key
-            todo[key] = work
-        catalog.maybe_commit()
-    return todo, copies
+            self.waiting[work.hash] = []
+            send.append(work)
+
+    def send(self, works: list[_Work], *, last: bool = False) -> None:
+        if not works:
+            return
+        for w in works:
+            self.todo[w.path] = w
+            self.sizes[w.size] += 1
+            if w.hash is None:
+                self.unhashed[w.size] += 1
+        self.stream.submit([w.path for w in works], hash_paths={w.path for w in works if w.hash is None}, last=last)
+        self.total += len(works)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def collect(self, *, wait: bool) -> None:
+        """Record the results the workers have finished (``wait``: at least one)."""
+        for pred in self.stream.ready(wait=wait):
+            work = self.todo.pop(pred.path)
+            self.record(work, work.hash or pred.content_hash, pred)
+            self.release(work)
+            self.catalog.maybe_commit()
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+    def record(self, work: _Work, hsh: str | None, pred) -> None:
+        """``pred``'s row, and the same row for every copy of the file found meanwhile."""
+        catalog, summary = self.catalog, self.summary
+        for w in [work] + (self.waiting.pop(work.hash, []) if work.hash else []):
+            if pred.error is not None:
+                _error_row(catalog, summary, self.model_id, w.path, size=w.size, mtime_ns=w.mtime_ns,
+                           reason=pred.error, hsh=w.hash or hsh)
+                continue
+            catalog.put(path=w.path, size=w.size, mtime_ns=w.mtime_ns, hash=w.hash or hsh, model_id=self.model_id,
+                        label=pred.label, confidence=pred.confidence, probabilities=pred.probabilities,
+                        features=pred.features)
+            summary.ok += 1
+            summary.reused += w is not work
+            summary.by_label[pred.label] += 1
+            self.catalogued = True
+
+    def release(self, work: _Work) -> None:
+        """``work`` is no longer in flight: the files deferred on its size can be sorted now."""
+        self.sizes[work.size] -= 1
+        if not self.sizes[work.size]:
+            del self.sizes[work.size]
+        if work.hash is not None:
+            return
+        self.unhashed[work.size] -= 1
+        if self.unhashed[work.size]:
+            return
+        del self.unhashed[work.size]
+        send: list[_Work] = []
+        for w in self.deferred.pop(work.size, []):
+            self.route(w, send)
+        self.send(send)
 
 
 def _hashes(paths: list[str], cancel: threading.Event | None, *, chunk: int = 64) -> Iterator[str | OSError]:
@@ -248,44 +372,3 @@ def _error_row(catalog: Catalog, summary: TagSummary, model_id: str, path: str, 
     catalog.put(path=path, size=size, mtime_ns=mtime_ns, hash=hsh, model_id=model_id, error=reason)
     summary._failed(path, reason)
     log.debug("%s: %s", path, reason)
-
-
-def _classify(todo: dict[str, _Work], copies: list[_Work], catalog: Catalog, model, summary: TagSummary, *,
-              jobs: int | None, progress: Callable[[int, int], None] | None,
-              cancel: threading.Event | None) -> None:
-    total = len(todo)
-    if progress is not None:
-        progress(0, total)
-    done = 0
-    failed_hashes: dict[str, str] = {}
-    # batches of 32: results reach the catalog, the progress bar and a cancel promptly, at little cost in speed
-    unhashed = {w.path for w in todo.values() if w.hash is None}
-    for pred in classify_many([w.path for w in todo.values()], model, jobs=jobs, cancel=cancel, batch=32,
-                              hash_paths=unhashed):
-        work = todo.pop(pred.path)
-        hsh = work.hash or pred.content_hash
-        if pred.error is not None:
-            if hsh is not None:
-                failed_hashes[hsh] = pred.error
-            _error_row(catalog, summary, model.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,
-                       reason=pred.error, hsh=hsh)
-        else:
-            catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=hsh,
-                        model_id=model.model_id, label=pred.label, confidence=pred.confidence,
-                        probabilities=pred.probabilities, features=pred.features)
-            summary.ok += 1
-            summary.by_label[pred.label] += 1
-        catalog.maybe_commit()
-        done += 1
-        if progress is not None:
-            progress(done, total)
-    if cancel is not None and cancel.is_set():
-        return
-    for work in copies:  # same content as a file classified above: same result, no second classification
-        if work.hash in failed_hashes:
-            _error_row(catalog, summary, model.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,
-                       reason=failed_hashes[work.hash], hsh=work.hash)
-        elif not _reuse(catalog, summary, model.model_id, work):
-            _error_row(catalog, summary, model.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,
-                       reason="its identical twin was not classified", hsh=work.hash)
-    catalog.maybe_commit()

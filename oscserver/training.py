@@ -74,7 +74,7 @@ _SEED = 0
 def _init(spec: dict, augment: int, seed: int) -> None:
     global _SPEC, _AUG, _SEED
     _SPEC, _AUG, _SEED = FeatureSpec.from_dict(spec), augment, seed
-    from .classify import single_threaded_blas
+    from .workers import single_threaded_blas
 
     # also in-process (jobs=1): BLAS's thread count changes float32 sums, and training must not depend on it
     single_threaded_blas()
@@ -100,7 +100,7 @@ def _featurize(job: tuple[int, str]):
 def featurize(dataset: Dataset, spec: FeatureSpec, *, augment: int = 0, seed: int = 0, jobs: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> Features:
     """Feature rows for every item (plus ``augment`` variants each), on ``jobs`` processes."""
-    from .classify import map_unordered
+    from .workers import map_unordered
 
     todo = list(enumerate(i.path for i in dataset.items))
     results: dict[int, list[np.ndarray]] = {}

@@ -88,6 +88,16 @@ def test_find_by_hash_only_returns_classified_rows_of_the_same_model(tmp_path):
         assert c.find_by_hash("abc", "m2") is None and c.find_by_hash("nope", "m1") is None
 
 
+def test_lookups_by_hash_and_size_use_their_own_index(tmp_path):
+    """Not the model's index, which matches every row of a one-model catalog: a lookup per file would scan them all."""
+    from oscserver import catalog as C
+
+    with Catalog(tmp_path / "c.sqlite") as c:
+        for sql, args, index in ((C._BY_HASH, ("abc", "m1"), "files_hash"), (C._HAS_SIZE, (1, "m1"), "files_size")):
+            plan = " ".join(str(r[-1]) for r in c._db.execute("EXPLAIN QUERY PLAN " + sql, args))
+            assert f"USING INDEX {index}" in plan, plan
+
+
 def test_feature_batches_stream_every_classified_row(tmp_path):
     with Catalog(tmp_path / "c.sqlite") as c:
         for i in range(10):

@@ -1,5 +1,7 @@
-"""The process-pool helper: workers forked after the preload start with the audio and FFT modules imported."""
+"""Worker processes: forked after the preload, they start with the audio and FFT modules imported; a file whose
+worker dies fails alone; a sound that breaks its batch fails alone."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -8,7 +10,7 @@ import textwrap
 def test_forked_workers_inherit_the_preloaded_modules():
     script = textwrap.dedent("""
         import sys, threading
-        import oscserver.classify as C
+        import oscserver.workers as C
         from oscserver import fft
 
         def probe(_):
@@ -56,3 +58,27 @@ def test_a_sound_that_breaks_its_batch_fails_alone(tmp_path, synth_model, monkey
     assert preds[paths[2]].error == "unexpected error: ValueError: this one is bad" and preds[paths[2]].label is None
     assert all(preds[p].error is None and preds[p].label for p in paths if p != paths[2])
     assert all(np.array_equal(preds[p].features, C.file_features(p, synth_model.spec)) for p in paths if p != paths[2])
+
+
+def test_a_file_that_kills_its_worker_fails_alone_and_the_run_goes_on(tmp_path, synth_model, monkeypatch):
+    """A crash in a native decoder ends the worker process: the files in flight are tried again one at a time,
+    and only the one that kills its worker on its own gets an error."""
+    import synth
+    from oscserver import classify as C
+    from oscserver import workers
+
+    paths = [synth.write(tmp_path / f"s{i:02d}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i))
+             for i in range(24)]
+    real = C.load_audio
+
+    def load_audio(path, **kw):
+        if path == paths[9]:
+            os._exit(3)  # what a segfault in libsndfile looks like to the pool
+        return real(path, **kw)
+
+    monkeypatch.setattr(C, "load_audio", load_audio)  # forked workers inherit it
+    monkeypatch.setattr(workers, "pool_start_method", lambda: "fork")
+    preds = {p.path: p for p in C.classify_many(paths, synth_model, jobs=2)}
+    assert set(preds) == set(paths)
+    assert "worker process died" in preds[paths[9]].error and preds[paths[9]].label is None
+    assert all(preds[p].error is None and preds[p].label for p in paths if p != paths[9])

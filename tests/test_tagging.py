@@ -53,18 +53,18 @@ def library(tmp_path):
 
 
 class Spy:
-    """Wraps classify_many and records which paths it was asked to classify."""
+    """Records which paths the tagger sends to be classified (``ClassifyStream.submit``)."""
 
     def __init__(self, monkeypatch):
         self.paths: list[str] = []
-        real = tagging.classify_many
+        real = tagging.ClassifyStream.submit
 
-        def spy(paths, model, **kw):
+        def spy(stream, paths, **kw):
             paths = list(paths)
             self.paths += paths
-            return real(paths, model, **kw)
+            return real(stream, paths, **kw)
 
-        monkeypatch.setattr(tagging, "classify_many", spy)
+        monkeypatch.setattr(tagging.ClassifyStream, "submit", spy)
 
 
 def other_model(model, model_id="another-model"):
@@ -138,20 +138,45 @@ def test_first_run_catalogues_every_file_with_errors_as_rows(library, tmp_path, 
     assert sorted(p for p, _ in s.errors) == [os.path.join(root, "bad", b) for b in ("corrupt.wav", "empty.wav")]
 
 
-def test_the_scan_reports_files_found_before_classifying_starts(library, tmp_path, synth_model, monkeypatch):
-    import oscserver.tagging as tagging
-
+def test_the_scan_reports_files_found_and_classifying_starts_before_it_ends(library, tmp_path, synth_model,
+                                                                            monkeypatch):
     root, files = library
     monkeypatch.setattr(tagging, "SCAN_REPORT_EVERY", 4)
+    monkeypatch.setattr(tagging, "FIRST_WINDOW", 3)
+    monkeypatch.setattr(tagging, "WINDOW", 5)
     events = []
     s = tag_paths([root], model=synth_model, catalog_path=str(tmp_path / "cat.sqlite"), jobs=1,
                   scanned=lambda n: events.append(("scanned", n)),
                   progress=lambda done, total: events.append(("classified", done, total)))
     found = [e[1] for e in events if e[0] == "scanned"]
     assert found == list(range(4, s.total + 1, 4)) + [s.total]  # then once more at the end
-    first_classified = next(i for i, e in enumerate(events) if e[0] == "classified")
-    assert all(e[0] == "scanned" for e in events[:first_classified])   # the whole scan comes first
-    assert events[first_classified] == ("classified", 0, len(files) + 2)
+    classified = [e[1:] for e in events if e[0] == "classified"]
+    assert classified[0] == (0, 3)  # the first window's files, sent as soon as it was scanned
+    assert events.index(("classified", 0, 3)) < events.index(("scanned", 4))  # before the scan went on
+    totals = [t for _, t in classified]
+    assert totals == sorted(totals) and totals[-1] == len(files) + 2  # the total grows with the scan
+    assert classified[-1] == (len(files) + 2, len(files) + 2)
+
+
+def test_files_in_flight_stay_bounded_however_many_are_found(tmp_path, synth_model, monkeypatch):
+    """Memory flat in the number of files: the scan waits while MAX_PENDING files are in flight."""
+    lib = tmp_path / "lib"
+    for i in range(40):
+        synth.write(lib / f"s{i:02d}.wav", synth.tone(duration=0.1 + 0.01 * i, freq=200 + 20 * i))
+    monkeypatch.setattr(tagging, "FIRST_WINDOW", 4)
+    monkeypatch.setattr(tagging, "WINDOW", 4)
+    monkeypatch.setattr(tagging, "MAX_PENDING", 6)
+    seen = []
+    real = tagging.ClassifyStream.submit
+
+    def submit(stream, paths, **kw):
+        real(stream, paths, **kw)
+        seen.append(stream.pending)
+
+    monkeypatch.setattr(tagging.ClassifyStream, "submit", submit)
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=2)
+    assert (s.ok, s.failed) == (40, 0) and len(rows(tmp_path / "cat.sqlite")) == 40
+    assert len(seen) == 10 and max(seen) <= 6 + 4
 
 
 def test_unchanged_rerun_classifies_nothing(library, tmp_path, synth_model, monkeypatch):
@@ -222,6 +247,30 @@ def test_identical_new_files_are_classified_once(tmp_path, synth_model, monkeypa
     assert spy.paths == [paths[0]] and (s.ok, s.reused) == (3, 2)
     got = rows(tmp_path / "cat.sqlite")
     assert len({got[p].label for p in paths}) == 1
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_copies_in_later_windows_of_a_file_in_flight_are_classified_once(tmp_path, synth_model, monkeypatch, jobs):
+    """A copy found while its original is still being classified waits for that result: a hashed original
+    (``waiting``) or one its worker hashes, which only then tells whether the copy is one (``deferred``)."""
+    lib = tmp_path / "lib"
+    snare, kick = synth.varied("snare", 5), synth.varied("kick", 6)
+    names = {"a.wav": snare, "b.wav": kick, "c.wav": kick, "d.wav": snare, "e.wav": synth.tone(duration=0.3),
+             "f.wav": kick, "g.wav": snare}
+    paths = {name: synth.write(lib / name, y) for name, y in names.items()}
+    monkeypatch.setattr(tagging, "FIRST_WINDOW", 2)
+    monkeypatch.setattr(tagging, "WINDOW", 2)
+    spy = Spy(monkeypatch)
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=jobs)
+    # windows [a b] [c d] [e f] [g]: a and b (no other file of their size yet) are hashed by their workers; c, d,
+    # f and g are copies of files still in flight (jobs=1 runs them only when the scan waits) or catalogued
+    assert sorted(spy.paths) == [paths["a.wav"], paths["b.wav"], paths["e.wav"]]
+    assert (s.ok, s.reused, s.failed) == (7, 4, 0)
+    got = rows(tmp_path / "cat.sqlite")
+    for group in (("a.wav", "d.wav", "g.wav"), ("b.wav", "c.wav", "f.wav")):
+        entries = [got[paths[n]] for n in group]
+        assert len({e.label for e in entries}) == 1 and len({e.hash for e in entries}) == 1
+        assert all(np.array_equal(e.features, entries[0].features) for e in entries)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -391,6 +440,33 @@ def test_tag_command_prints_a_summary_and_exit_status(library, tmp_path, synth_m
     assert main(["tag", root, "--catalog", cat, "--model", synth_model_path]) == 0
     out, _ = capsys.readouterr()
     assert f"{len(files) + 2} unchanged" in out
+
+
+def test_tag_command_bar_counts_files_classified_while_the_scan_goes_on(library, tmp_path, synth_model_path,
+                                                                        monkeypatch, capsys):
+    import oscserver.progress as progress
+
+    root, files = library
+    monkeypatch.setattr(tagging, "FIRST_WINDOW", 2)
+    monkeypatch.setattr(tagging, "WINDOW", 3)
+    monkeypatch.setattr(tagging, "SCAN_REPORT_EVERY", 2)
+    drawn = []
+
+    class Drawn(progress.Progress):  # drawn as on a terminal, every update
+        def __init__(self, total, **kw):
+            super().__init__(total, **dict(kw, enabled=True, min_interval=0.0))
+
+        def _draw(self, now):
+            drawn.append(self.line(200))
+
+    monkeypatch.setattr(progress, "Progress", Drawn)
+    n = len(files) + 2
+    assert main(["tag", root, "--catalog", str(tmp_path / "c.sqlite"), "--model", synth_model_path, "-j", "1"]) == 1
+    tagging_lines = [d for d in drawn if d.startswith("tagging")]
+    assert tagging_lines and f"tagging ({n} found)" in drawn[-1] and f" {n}/{n} " in drawn[-1]
+    # files found never count as files done: the bar's count only grows
+    done = [int(d.split("] ")[1].split("/")[0]) for d in tagging_lines if "] " in d]
+    assert done == sorted(done)
 
 
 def test_tag_command_default_catalog_is_in_the_user_data_folder(tmp_path, synth_model_path, monkeypatch, capsys):

@@ -38,7 +38,8 @@ def run(args) -> int:
     import json
     import sys
 
-    from ..classify import classify_many, failed, iter_audio_files, start_preload
+    from ..classify import classify_many, failed, iter_audio_files
+    from ..workers import start_preload
     from ..errors import AudioError
     from ..model import load_model
     from ..progress import Progress

@@ -40,14 +40,22 @@ def run(args) -> int:
 
     model = load_model(args.model)
     bar = Progress(None, label="scanning")
+    found = [0]
+
+    def scanned(n: int) -> None:  # the scan goes on while the first files are classified
+        found[0] = n
+        if bar.total is None:
+            bar.set(n)
+        else:
+            bar.label = f"tagging ({n} found)"
 
     def classified(done: int, total: int) -> None:
-        bar.label = "tagging"
+        bar.label = f"tagging ({found[0]} found)"
         bar.set(done, total)
 
     try:
         summary = tag_paths(args.paths, model=model, catalog_path=args.catalog, jobs=args.jobs,
-                            progress=classified, retry_errors=args.retry_errors, scanned=bar.set)
+                            progress=classified, retry_errors=args.retry_errors, scanned=scanned)
     except KeyboardInterrupt:
         bar.close()
         print("drumtag tag: interrupted; every file done so far is in the catalog: run the same command to "
