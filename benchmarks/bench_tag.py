@@ -4,7 +4,7 @@ The floor (benchmarks/floor.py) is what any tagger must do per file: decode, res
 one STFT, on the same number of cores. ``classify_many`` alone (features and predictions, no catalog) is timed
 too, to tell the tagger's own cost from the classifier's. Targets (issue 6): the first run at half the floor's
 speed or better; the unchanged re-run at least 20 times faster than the first; memory flat in the number of
-files (the peak of Python allocations in the main process, measured with tracemalloc on N/4 and N files).
+files (the peak of Python allocations in the main process, measured with tracemalloc on N/4, N/2 and N files).
 The machine should be otherwise idle: the floor and the runs are measured one after the other, the floor both
 before and after the runs (it moves by a third between runs on a shared machine), and the ratios use the mean.
 
@@ -110,13 +110,17 @@ def main() -> int:
               f"than the first run (target >= 20)  [{s.skipped} unchanged]")
 
         if not args.no_memory:
+            from oscserver.tagging import MAX_PENDING, WINDOW
+
             packs = sorted(os.listdir(folder))
-            quarter = [os.path.join(folder, p) for p in packs[: max(1, len(packs) // 4)]]
-            for name, roots in (("N/4", quarter), ("N", [folder])):
-                cat = os.path.join(tmp, f"memory-{len(roots)}.sqlite")
+            print(f"memory (flat beyond the files a run holds at once: up to {MAX_PENDING} in flight, "
+                  f"{WINDOW} scanned and {WINDOW} read ahead):")
+            for part in (4, 2, 1):
+                roots = [os.path.join(folder, p) for p in packs[: max(1, len(packs) // part)]]
+                cat = os.path.join(tmp, f"memory-{part}.sqlite")
                 _, first_peak, s = timed_tag(roots, model, cat, args.jobs, memory=True)
                 _, rerun_peak, _ = timed_tag(roots, model, cat, args.jobs, memory=True)
-                print(f"memory, {s.total:5d} files: peak Python allocations in the main process "
+                print(f"  {s.total:6d} files: peak Python allocations in the main process "
                       f"{first_peak:6.2f} MiB first run, {rerun_peak:6.2f} MiB unchanged re-run")
     return 0
 

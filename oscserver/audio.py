@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import AudioError
+from .wavfile import open_wav
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +46,19 @@ class Audio:
 
 
 def _open(path: str, stack: contextlib.ExitStack):
-    """A soundfile.SoundFile for ``path``, closed with ``stack``; WAVE-wrapped Ogg is unwrapped in memory; a
-    truncated WAV file raises AudioError.
+    """A ``wavfile.WavFile`` for a plain WAV file, else a soundfile.SoundFile for ``path``, closed with ``stack``;
+    WAVE-wrapped Ogg is unwrapped in memory; a truncated WAV file raises AudioError.
 
     The file is opened here and handed to libsndfile as a descriptor: libsndfile itself refuses paths longer than
     1024 bytes, and a Python file object would cost a callback per read (a quarter of the decode time).
     """
-    import soundfile as sf
-
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     stack.callback(os.close, fd)  # ours to close, even when libsndfile refuses the file
-    _check_riff(path, fd)
+    wav = open_wav(path, fd)  # plain WAV: read with numpy (raises AudioError for a truncated WAV file)
+    if wav is not None:
+        return wav
+    import soundfile as sf
+
     try:
         return stack.enter_context(sf.SoundFile(fd, closefd=False))
     except sf.LibsndfileError as exc:
@@ -100,40 +103,6 @@ def check_path(path: str | os.PathLike) -> str:
     return path
 
 
-def _check_riff(path: str, fd: int) -> None:
-    """Raise AudioError if a RIFF/WAVE file's data chunk promises more bytes than the file holds (truncation).
-
-    libsndfile quietly shortens such files; a cut-off download or copy should be reported instead. Reads the open
-    descriptor ``fd`` and leaves it at the start of the file.
-    """
-    import struct
-
-    def read_at(pos: int, n: int) -> bytes:
-        os.lseek(fd, pos, os.SEEK_SET)
-        return os.read(fd, n)
-
-    try:
-        size = os.fstat(fd).st_size
-        head = read_at(0, 12)
-        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
-            return
-        fmt = "<I" if head[:4] == b"RIFF" else ">I"
-        pos = 12
-        while pos + 8 <= size:
-            chunk = read_at(pos, 8)
-            if len(chunk) < 8:
-                return
-            length = struct.unpack(fmt, chunk[4:])[0]
-            if chunk[:4] == b"data":
-                if length != 0xFFFFFFFF and pos + 8 + length > size:
-                    raise AudioError(path, f"truncated: the WAV data chunk promises {length} bytes "
-                                           f"but the file holds {size - pos - 8}")
-                return
-            pos += 8 + length + (length & 1)
-    finally:
-        os.lseek(fd, 0, os.SEEK_SET)
-
-
 def _mono(block: np.ndarray) -> np.ndarray:
     """Mean of the channels of ``block [shape=(n, channels)]``, column by column: numpy's ``mean(axis=1)`` over a
     few channels is several times slower."""
@@ -165,8 +134,6 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
     truncated files and for folders.
     """
     path = check_path(path)
-    import soundfile as sf
-
     threshold = 10.0 ** (SILENCE_DB / 20.0)
     with contextlib.ExitStack() as stack:
         try:
@@ -216,8 +183,10 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
                         break
                     kept.append(_mono(block))
                     pos += len(block)
-        except (sf.LibsndfileError, RuntimeError) as exc:
+        except RuntimeError as exc:  # soundfile's LibsndfileError is one
             raise AudioError(path, f"truncated or corrupt audio data ({exc})") from None
+        except OSError as exc:
+            raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
         if frames > 0 and pos < min(frames, seek_limit) and start is None:
             raise AudioError(path, f"truncated: the header promises {frames} frames but only {pos} could be read")
     if start is None or not kept:

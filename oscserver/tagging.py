@@ -39,9 +39,9 @@ MAX_REPORTED_ERRORS = 20
 SCAN_REPORT_EVERY = 256
 #: files in the first scan window (few, so that the workers start early) and in each window after it
 FIRST_WINDOW = 64
-WINDOW = 512
-#: files in flight at most: beyond this the scan waits for the workers
-MAX_PENDING = 1024
+WINDOW = 256
+#: files in flight at most (a few tenths of a second of work for the workers): beyond this the scan waits
+MAX_PENDING = 256
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""The numpy WAV reader: the same samples as libsndfile for every layout it takes, and libsndfile for the rest."""
+
+import os
+import struct
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import synth
+from oscserver.audio import load_audio
+from oscserver.errors import AudioError
+from oscserver.wavfile import WavFile, open_wav
+
+
+def signal(channels: int, n: int = 3000) -> np.ndarray:
+    """Full-scale content with both extremes, so that every bit of the sample format matters."""
+    rng = np.random.default_rng(channels)
+    y = rng.uniform(-1.0, 1.0, size=(n, channels)).astype(np.float32)
+    y[0], y[1] = 1.0, -1.0
+    return y
+
+
+def opened(path):
+    fd = os.open(path, os.O_RDONLY)
+    return fd, open_wav(str(path), fd)
+
+
+def read_blocks(f, sizes):
+    return np.concatenate([f.read(n, dtype="float32", always_2d=True) for n in sizes])
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"])
+@pytest.mark.parametrize("channels", [1, 2, 3])
+@pytest.mark.parametrize("container", ["WAV", "WAVEX"])
+def test_same_samples_as_libsndfile(tmp_path, subtype, channels, container):
+    path = tmp_path / "s.wav"
+    sf.write(path, signal(channels), 44100, subtype=subtype, format=container)
+    fd, wav = opened(path)
+    try:
+        assert isinstance(wav, WavFile) and (wav.samplerate, wav.channels) == (44100, channels)
+        with sf.SoundFile(path) as ref:
+            assert wav.frames == ref.frames
+            ours = read_blocks(wav, [1000, 1500, 1000, 10])   # past the end: only what is there
+            theirs = ref.read(dtype="float32", always_2d=True)
+        assert ours.dtype == np.float32 and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours, theirs)
+    finally:
+        os.close(fd)
+
+
+def with_chunk_before_data(data: bytes, name: bytes, payload: bytes) -> bytes:
+    """``data`` (a RIFF/WAVE file) with a chunk inserted after ``fmt `` (odd sizes get their pad byte)."""
+    riff, _, wave = data[:4], data[4:8], data[8:12]
+    fmt_len = struct.unpack("<I", data[16:20])[0]
+    cut = 20 + fmt_len
+    chunk = name + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) & 1)
+    body = wave + data[12:cut] + chunk + data[cut:]
+    return riff + struct.pack("<I", len(body)) + body
+
+
+def test_chunks_of_any_size_before_the_data_are_skipped(tmp_path):
+    src = tmp_path / "a.wav"
+    sf.write(src, signal(2), 22050, subtype="PCM_16")
+    path = tmp_path / "b.wav"
+    path.write_bytes(with_chunk_before_data(src.read_bytes(), b"LIST", b"INFOISFT\x03\x00\x00\x00ab\x00"))
+    fd, wav = opened(path)
+    try:
+        np.testing.assert_array_equal(wav.read(10**6), sf.read(src, dtype="float32", always_2d=True)[0])
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("kind", ["RIFX", "aiff", "WAV-wrapped Ogg", "valid bits below the container"])
+def test_other_layouts_are_left_to_libsndfile_and_still_load(tmp_path, kind):
+    path = tmp_path / "s.wav"
+    y = synth.snare()
+    if kind == "RIFX":
+        sf.write(path, y, synth.SR, subtype="PCM_16", endian="BIG")
+    elif kind == "aiff":
+        path = synth.write(tmp_path / "s.aiff", y)
+    elif kind == "WAV-wrapped Ogg":
+        with open(synth.write(tmp_path / "inner.ogg", y, subtype="VORBIS"), "rb") as f:
+            ogg = f.read()
+        fmt = b"fmt " + struct.pack("<IHHIIHHH", 18, 0x674F, 1, 22050, 44100, 2, 16, 0)
+        body = b"WAVE" + fmt + b"data" + struct.pack("<I", len(ogg)) + ogg
+        path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    else:  # 20 valid bits in a 24-bit container (WAVEX): libsndfile's business
+        sf.write(path, y, synth.SR, subtype="PCM_24", format="WAVEX")
+        data = bytearray(path.read_bytes())
+        data[38:40] = struct.pack("<H", 20)  # wValidBitsPerSample
+        path.write_bytes(bytes(data))
+    fd, wav = opened(path)
+    os.close(fd)
+    assert wav is None
+    audio = load_audio(path, sr=synth.SR)
+    assert len(audio.y) > 1000 and 0.3 < np.max(np.abs(audio.y)) <= 1.0
+
+
+def test_load_audio_gives_the_same_window_through_either_reader(tmp_path, monkeypatch):
+    """Leading silence, a stereo 24-bit file, resampling: numpy's reading and libsndfile's agree exactly."""
+    from oscserver import audio as A
+
+    y = np.concatenate([np.zeros(3000, np.float32), synth.kick(sr=44100)])
+    path = synth.write(tmp_path / "k.wav", np.stack([y, 0.3 * y], axis=1), sr=44100, subtype="PCM_24")
+    ours = load_audio(path, sr=22050)
+    monkeypatch.setattr(A, "open_wav", lambda path, fd: None)
+    theirs = load_audio(path, sr=22050)
+    np.testing.assert_array_equal(ours.y, theirs.y)
+    assert (ours.offset, ours.file_duration, ours.channels) == (theirs.offset, theirs.file_duration, theirs.channels)
+
+
+def test_a_truncated_data_chunk_is_an_error_naming_the_file(tmp_path):
+    path = synth.write(tmp_path / "full.wav", np.tile(synth.kick(), 4), subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(open(path, "rb").read()[:5000])
+    fd = os.open(cut, os.O_RDONLY)
+    try:
+        with pytest.raises(AudioError, match="truncated: the WAV data chunk promises") as err:
+            open_wav(str(cut), fd)
+        assert str(cut) in str(err.value)
+        assert os.lseek(fd, 0, os.SEEK_CUR) == 0
+    finally:
+        os.close(fd)
