@@ -129,6 +129,21 @@ class Entry:
         return d
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The part of a catalog row that tells whether its file changed (``Catalog.known``)."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str | None
+    model_id: str
+    label: str | None
+    error: str | None
+
+    matches = Entry.matches
+
+
 def _entry(row: tuple) -> Entry:
     path, size, mtime_ns, hsh, model_id, label, conf, probs, error, tagged_at, *rest = row
     return Entry(path=path, size=size, mtime_ns=mtime_ns, hash=hsh, model_id=model_id, label=label,
@@ -207,6 +222,18 @@ class Catalog:
         row = self._db.execute(f"SELECT {_FULL if features else _LIGHT} FROM files WHERE path = ?",
                                (catalog_key(path),)).fetchone()
         return _entry(row) if row else None
+
+    def known(self, paths: list[str], *, batch: int = 500) -> dict[str, "Known"]:
+        """What the catalog knows of each of ``paths`` (catalog keys) that has a row: one query per ``batch``
+        paths, without the probabilities and features (what a scan needs to tell whether a file changed)."""
+        out: dict[str, Known] = {}
+        for i in range(0, len(paths), batch):
+            part = paths[i: i + batch]
+            sql = (f"SELECT path, size, mtime_ns, hash, model_id, label, error FROM files "
+                   f"WHERE path IN ({','.join('?' * len(part))})")
+            for row in self._db.execute(sql, part):
+                out[row[0]] = Known(*row)
+        return out
 
     def find_by_hash(self, hsh: str, model_id: str) -> Entry | None:
         """A classified row (with features) of the same content under the same model, if any."""

@@ -145,6 +145,15 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     return summary
 
 
+def _storable(key: str) -> bool:
+    """Whether SQLite can store the path (valid UTF-8: not every file name on Linux is)."""
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _windows(paths: Iterable[str]) -> Iterator[tuple[list[str], bool]]:
     """``(paths, last)``: ``FIRST_WINDOW`` paths, then ``WINDOW`` at a time; ``last`` for the final list."""
     it = iter(paths)
@@ -204,16 +213,15 @@ class _Run:
         catalog, summary = self.catalog, self.summary
         found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry): new or changed
         sizes: collections.Counter = collections.Counter()
-        for path in window:
+        keys = [catalog_key(path) for path in window]
+        known = {} if self.empty else catalog.known([k for k in keys if _storable(k)])
+        for path, key in zip(window, keys):
             if self.cancelled():
                 return
             summary.total += 1
             if self.scanned is not None and summary.total % SCAN_REPORT_EVERY == 0:
                 self.scanned(summary.total)
-            key = catalog_key(path)
-            try:
-                key.encode("utf-8")
-            except UnicodeEncodeError:
+            if not _storable(key):
                 summary._failed(path, "the file name is not valid UTF-8, so the catalog cannot store it; rename it")
                 continue
             try:
@@ -222,7 +230,7 @@ class _Run:
                 _error_row(catalog, summary, self.model_id, path, size=-1, mtime_ns=-1,
                            reason=exc.strerror or str(exc))
                 continue
-            entry = None if self.empty else catalog.get(key)
+            entry = known.get(key)
             if entry is not None and entry.model_id == self.model_id and entry.matches(st) \
                     and not (self.retry_errors and entry.error):
                 summary.skipped += 1

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sqlite3
+import types
 
 import numpy as np
 import pytest
@@ -86,6 +87,20 @@ def test_find_by_hash_only_returns_classified_rows_of_the_same_model(tmp_path):
         put_row(c, "/b.wav", model_id="m2", error="bad")
         assert c.find_by_hash("abc", "m1").path == "/a.wav"
         assert c.find_by_hash("abc", "m2") is None and c.find_by_hash("nope", "m1") is None
+
+
+def test_known_reports_the_rows_of_many_paths_in_few_queries(tmp_path):
+    with Catalog(tmp_path / "c.sqlite") as c:
+        for i in range(7):
+            put_row(c, f"/s{i}.wav", error="bad" if i == 3 else None)
+        got = c.known([f"/s{i}.wav" for i in range(9)], batch=3)  # /s7 and /s8 have no row
+        assert sorted(got) == [f"/s{i}.wav" for i in range(7)]
+        assert (got["/s3.wav"].error, got["/s3.wav"].label, got["/s0.wav"].label) == ("bad", None, "kick")
+        k = got["/s1.wav"]
+        assert (k.size, k.mtime_ns, k.hash, k.model_id) == (123, 456, "abc", "m1")
+        assert k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=456))
+        assert not k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=457))
+        assert c.known([]) == {}
 
 
 def test_lookups_by_hash_and_size_use_their_own_index(tmp_path):

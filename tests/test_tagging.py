@@ -375,7 +375,7 @@ def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_mod
 def test_stopped_command_keeps_committed_rows_and_next_run_does_the_rest(tmp_path, synth_model_path, monkeypatch,
                                                                          sig, jobs):
     lib = tmp_path / "lib"
-    n = 160  # several prediction batches, so the stop lands mid-run
+    n = 320  # many prediction batches, so the stop lands mid-run
     for i in range(n):
         synth.write(lib / f"s{i:03d}.wav", synth.varied(("kick", "snare", "hat")[i % 3], i))
     cat = str(tmp_path / "cat.sqlite")
@@ -397,7 +397,7 @@ def test_stopped_command_keeps_committed_rows_and_next_run_does_the_rest(tmp_pat
                 db.close()
             if committed >= 5:
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)  # like Ctrl-C in a terminal: the whole process group
