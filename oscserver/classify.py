@@ -251,8 +251,8 @@ class ClassifyStream:
             self._workers.submit(self._held.popleft())
 
 
-#: files ``classify_many`` keeps in flight: the rest wait in its list, not in the workers' queues
-MAX_PENDING = 1024
+#: files kept in flight (a few tenths of a second of work for the workers): the rest wait with the caller
+MAX_PENDING = 256
 
 
 def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None = None,
@@ -267,7 +267,7 @@ def classify_many(paths: Iterable[str | os.PathLike], model, *, jobs: int | None
     start = 0
     with ClassifyStream(model, jobs=jobs, cancel=cancel, batch=batch, max_delay=max_delay) as stream:
         while start < len(paths) or stream.pending:
-            if start < len(paths) and stream.pending <= MAX_PENDING // 2:
+            if start < len(paths) and stream.pending <= MAX_PENDING:
                 part = paths[start: start + MAX_PENDING]
                 start += len(part)
                 stream.submit(part, hash_paths=hash_paths, last=start >= len(paths))

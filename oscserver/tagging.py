@@ -10,7 +10,8 @@ anyway.
 
 The folders are scanned in windows of a few hundred files, and each window's files go to the workers at once:
 classifying starts a few milliseconds into the run, the scan goes on while the workers work, and memory stays
-flat however many files there are (at most ``MAX_PENDING`` files in flight; the scan waits beyond that). Rows are
+flat however many files there are (at most ``MAX_PENDING`` files in flight, as ``classify_many`` keeps; the scan
+waits beyond that). Rows are
 committed in small batches, so Ctrl-C, a cancel or a crash keeps every file already done; a file that cannot be
 read becomes an error row and the run goes on.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from .catalog import Catalog, catalog_key, file_hash
-from .classify import ClassifyStream, iter_audio_files
+from .classify import MAX_PENDING, ClassifyStream, iter_audio_files
 from .errors import AudioError
 from .workers import default_jobs, start_preload
 
@@ -40,8 +41,6 @@ SCAN_REPORT_EVERY = 256
 #: files in the first scan window (few, so that the workers start early) and in each window after it
 FIRST_WINDOW = 64
 WINDOW = 256
-#: files in flight at most (a few tenths of a second of work for the workers): beyond this the scan waits
-MAX_PENDING = 256
 
 
 @dataclass
