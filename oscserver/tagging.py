@@ -307,12 +307,7 @@ class _Run:
                 _error_row(catalog, summary, self.model_id, w.path, size=w.size, mtime_ns=w.mtime_ns,
                            reason=pred.error, hsh=w.hash or hsh)
                 continue
-            catalog.put(path=w.path, size=w.size, mtime_ns=w.mtime_ns, hash=w.hash or hsh, model_id=self.model_id,
-                        label=pred.label, confidence=pred.confidence, probabilities=pred.probabilities,
-                        features=pred.features)
-            summary.ok += 1
-            summary.reused += w is not work
-            summary.by_label[pred.label] += 1
+            _result_row(catalog, summary, self.model_id, w, pred, w.hash or hsh, reused=w is not work)
             self.catalogued = True
 
     def release(self, work: _Work) -> None:
@@ -365,13 +360,20 @@ def _reuse(catalog: Catalog, summary: TagSummary, model_id: str, work: _Work) ->
     same = catalog.find_by_hash(work.hash, model_id)
     if same is None:
         return False
-    catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=work.hash, model_id=model_id,
-                label=same.label, confidence=same.confidence, probabilities=same.probabilities,
-                features=same.features)
-    summary.ok += 1
-    summary.reused += 1
-    summary.by_label[same.label] += 1
+    _result_row(catalog, summary, model_id, work, same, work.hash, reused=True)
     return True
+
+
+def _result_row(catalog: Catalog, summary: TagSummary, model_id: str, work: _Work, result, hsh: str | None, *,
+                reused: bool) -> None:
+    """``work``'s row with the label, probabilities and features of ``result`` (its Prediction, or the catalog
+    Entry of a file with the same content)."""
+    catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=hsh, model_id=model_id,
+                label=result.label, confidence=result.confidence, probabilities=result.probabilities,
+                features=result.features)
+    summary.ok += 1
+    summary.reused += reused
+    summary.by_label[result.label] += 1
 
 
 def _error_row(catalog: Catalog, summary: TagSummary, model_id: str, path: str, *, size: int, mtime_ns: int,
