@@ -184,6 +184,7 @@ class _Run:
         self.unhashed: collections.Counter = collections.Counter()  # of those the workers hash
         self.waiting: dict[str, list[_Work]] = {}  # hash of a file in flight -> copies of it found since
         self.deferred: dict[int, list[_Work]] = {}  # size of an unhashed file in flight -> hashed files of that size
+        self.held = 0  # files in those lists: waiting for a file in flight, so they count against MAX_PENDING too
         self.total = self.done = 0  # files sent to be classified, and returned
 
     def cancelled(self) -> bool:
@@ -195,7 +196,7 @@ class _Run:
             if self.cancelled():
                 return
             self.collect(wait=False)
-            while self.stream.pending > MAX_PENDING and not self.cancelled():
+            while self.stream.pending and self.stream.pending + self.held > MAX_PENDING and not self.cancelled():
                 self.collect(wait=True)
         if self.scanned is not None:
             self.scanned(self.summary.total)
@@ -269,8 +270,10 @@ class _Run:
             return
         if work.hash in self.waiting:
             self.waiting[work.hash].append(work)
+            self.held += 1
         elif self.unhashed[work.size]:
             self.deferred.setdefault(work.size, []).append(work)
+            self.held += 1
         else:
             self.waiting[work.hash] = []
             send.append(work)
@@ -302,7 +305,9 @@ class _Run:
     def record(self, work: _Work, hsh: str | None, pred) -> None:
         """``pred``'s row, and the same row for every copy of the file found meanwhile."""
         catalog, summary = self.catalog, self.summary
-        for w in [work] + (self.waiting.pop(work.hash, []) if work.hash else []):
+        copies = self.waiting.pop(work.hash, []) if work.hash else []
+        self.held -= len(copies)
+        for w in [work] + copies:
             if pred.error is not None:
                 _error_row(catalog, summary, self.model_id, w.path, size=w.size, mtime_ns=w.mtime_ns,
                            reason=pred.error, hsh=w.hash or hsh)
@@ -322,7 +327,9 @@ class _Run:
             return
         del self.unhashed[work.size]
         send: list[_Work] = []
-        for w in self.deferred.pop(work.size, []):
+        deferred = self.deferred.pop(work.size, [])
+        self.held -= len(deferred)
+        for w in deferred:
             self.route(w, send)
         self.send(send)
 

@@ -249,6 +249,28 @@ def test_identical_new_files_are_classified_once(tmp_path, synth_model, monkeypa
     assert len({got[p].label for p in paths}) == 1
 
 
+def test_copies_waiting_for_a_file_in_flight_count_against_the_bound(tmp_path, synth_model, monkeypatch):
+    lib = tmp_path / "lib"
+    y = synth.varied("snare", 5)
+    for i in range(30):
+        synth.write(lib / f"copy{i:02d}.wav", y)
+    monkeypatch.setattr(tagging, "FIRST_WINDOW", 4)
+    monkeypatch.setattr(tagging, "WINDOW", 4)
+    monkeypatch.setattr(tagging, "MAX_PENDING", 3)
+    seen = []
+    real = tagging._Run.scan
+
+    def scan(run, window, last):
+        seen.append(run.stream.pending + run.held)  # what the previous windows left in flight or waiting
+        real(run, window, last)
+
+    monkeypatch.setattr(tagging._Run, "scan", scan)
+    spy = Spy(monkeypatch)
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    assert len(spy.paths) == 1 and (s.ok, s.reused) == (30, 29)
+    assert max(seen) <= 3  # the scan waited for the original instead of piling up copies
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_copies_in_later_windows_of_a_file_in_flight_are_classified_once(tmp_path, synth_model, monkeypatch, jobs):
     """A copy found while its original is still being classified waits for that result: a hashed original
