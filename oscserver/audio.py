@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import AudioError
-from .wavfile import open_wav
+from .pcmfile import open_pcm
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,8 @@ AUDIO_EXTENSIONS = frozenset({
 })
 #: Samples at or below this level (dBFS) count as silence when looking for the start of the sound.
 SILENCE_DB = -60.0
+#: Sample rates outside these (Hz) are refused: no recording uses them, and only a corrupt header gives them.
+MIN_RATE, MAX_RATE = 1000, 768000
 _BLOCK = 1 << 15
 
 
@@ -46,7 +48,7 @@ class Audio:
 
 
 def _open(path: str, stack: contextlib.ExitStack):
-    """A ``wavfile.WavFile`` for a plain WAV file, else a soundfile.SoundFile for ``path``, closed with ``stack``;
+    """A ``pcmfile.PcmFile`` for a plain WAV or AIFF file, else a soundfile.SoundFile for ``path``, closed with ``stack``;
     WAVE-wrapped Ogg is unwrapped in memory; a truncated WAV file raises AudioError.
 
     The file is opened here and handed to libsndfile as a descriptor: libsndfile itself refuses paths longer than
@@ -54,9 +56,9 @@ def _open(path: str, stack: contextlib.ExitStack):
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     stack.callback(os.close, fd)  # ours to close, even when libsndfile refuses the file
-    wav = open_wav(path, fd)  # plain WAV: read with numpy (raises AudioError for a truncated WAV file)
-    if wav is not None:
-        return wav
+    pcm = open_pcm(path, fd)  # plain WAV or AIFF: read with numpy (raises AudioError when truncated)
+    if pcm is not None:
+        return pcm
     import soundfile as sf
 
     try:
@@ -145,6 +147,8 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
         src_sr, channels, frames = f.samplerate, f.channels, f.frames
         if src_sr <= 0 or channels <= 0:
             raise AudioError(path, "invalid header (no sample rate or channels)")
+        if not MIN_RATE <= src_sr <= MAX_RATE:  # a corrupt header: resampling from it could take minutes
+            raise AudioError(path, f"unsupported sample rate {src_sr} Hz (drumtag reads {MIN_RATE}-{MAX_RATE} Hz)")
         if frames == 0:
             raise AudioError(path, "contains no audio frames")
         file_duration = frames / src_sr if frames > 0 else float("nan")

@@ -87,6 +87,19 @@ def test_bad_input_names_file_and_reason(tmp_path, make, reason):
     assert os.fspath(path) in str(err.value)
 
 
+@pytest.mark.parametrize("rate", [3, 4_000_000_000])
+def test_implausible_sample_rate_from_a_corrupt_header_is_refused(tmp_path, rate):
+    """Resampling from 3 Hz (or to 22050 Hz from 4 GHz) would take minutes: such a header is corrupt."""
+    path = synth.write(tmp_path / "k.wav", synth.kick(), subtype="PCM_16")
+    data = bytearray(open(path, "rb").read())
+    data[24:28] = rate.to_bytes(4, "little")  # the fmt chunk's sample rate
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(AudioError, match=f"unsupported sample rate {rate} Hz") as err:
+        load_audio(bad)
+    assert str(bad) in str(err.value)
+
+
 def test_truncated_wav_is_reported(tmp_path):
     path = synth.write(tmp_path / "full.wav", np.tile(synth.kick(), 4), subtype="PCM_16")
     data = open(path, "rb").read()
