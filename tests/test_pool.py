@@ -101,3 +101,22 @@ def test_classify_many_keeps_a_bounded_number_of_files_in_flight(tmp_path, synth
     preds = list(C.classify_many(paths, synth_model, jobs=2))
     assert sorted(p.path for p in preds) == paths and all(p.label for p in preds)
     assert len(seen) == 6 and max(seen) <= 10
+
+
+def test_results_stream_out_after_max_delay_without_waiting_for_a_full_batch(tmp_path, synth_model, monkeypatch):
+    import time
+
+    import synth
+    from oscserver import classify as C
+
+    paths = [synth.write(tmp_path / f"k{i}.wav", synth.kick()) for i in range(8)]
+    real = C.load_audio
+    monkeypatch.setattr(C, "load_audio", lambda path, **kw: time.sleep(0.03) or real(path, **kw))  # slow files
+    with C.ClassifyStream(synth_model, jobs=1, batch=1000, max_delay=0.05) as stream:
+        stream.submit(paths, last=True)
+        first = stream.ready(wait=True)
+        assert 1 <= len(first) < len(paths) and stream.pending == len(paths) - len(first)
+        rest = []
+        while stream.pending:
+            rest += stream.ready(wait=True)
+    assert sorted(p.path for p in first + rest) == paths and all(p.label for p in first + rest)
