@@ -33,3 +33,19 @@ def synth_model(synth_model_path):
     from oscserver.model import load_model
 
     return load_model(synth_model_path)
+
+
+@pytest.fixture
+def pending_after_submit(monkeypatch) -> list[int]:
+    """Records ``ClassifyStream.pending`` (the files in flight) after every ``submit``."""
+    from oscserver.classify import ClassifyStream
+
+    seen: list[int] = []
+    real = ClassifyStream.submit
+
+    def submit(stream, paths, **kw):
+        real(stream, paths, **kw)
+        seen.append(stream.pending)
+
+    monkeypatch.setattr(ClassifyStream, "submit", submit)
+    return seen

@@ -84,22 +84,16 @@ def test_a_file_that_kills_its_worker_fails_alone_and_the_run_goes_on(tmp_path, 
     assert all(preds[p].error is None and preds[p].label for p in paths if p != paths[9])
 
 
-def test_classify_many_keeps_a_bounded_number_of_files_in_flight(tmp_path, synth_model, monkeypatch):
+def test_classify_many_keeps_a_bounded_number_of_files_in_flight(tmp_path, synth_model, monkeypatch,
+                                                                  pending_after_submit):
     import synth
     from oscserver import classify as C
 
     paths = [synth.write(tmp_path / f"t{i:02d}.wav", synth.tone(duration=0.1 + 0.01 * i)) for i in range(30)]
     monkeypatch.setattr(C, "MAX_PENDING", 5)
-    seen = []
-    real = C.ClassifyStream.submit
-
-    def submit(stream, part, **kw):
-        real(stream, part, **kw)
-        seen.append(stream.pending)
-
-    monkeypatch.setattr(C.ClassifyStream, "submit", submit)
     preds = list(C.classify_many(paths, synth_model, jobs=2))
     assert sorted(p.path for p in preds) == paths and all(p.label for p in preds)
+    seen = pending_after_submit
     assert len(seen) == 6 and max(seen) <= 10
 
 

@@ -158,7 +158,8 @@ def test_the_scan_reports_files_found_and_classifying_starts_before_it_ends(libr
     assert classified[-1] == (len(files) + 2, len(files) + 2)
 
 
-def test_files_in_flight_stay_bounded_however_many_are_found(tmp_path, synth_model, monkeypatch):
+def test_files_in_flight_stay_bounded_however_many_are_found(tmp_path, synth_model, monkeypatch,
+                                                             pending_after_submit):
     """Memory flat in the number of files: the scan waits while MAX_PENDING files are in flight."""
     lib = tmp_path / "lib"
     for i in range(40):
@@ -166,16 +167,9 @@ def test_files_in_flight_stay_bounded_however_many_are_found(tmp_path, synth_mod
     monkeypatch.setattr(tagging, "FIRST_WINDOW", 4)
     monkeypatch.setattr(tagging, "WINDOW", 4)
     monkeypatch.setattr(tagging, "MAX_PENDING", 6)
-    seen = []
-    real = tagging.ClassifyStream.submit
-
-    def submit(stream, paths, **kw):
-        real(stream, paths, **kw)
-        seen.append(stream.pending)
-
-    monkeypatch.setattr(tagging.ClassifyStream, "submit", submit)
     s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=2)
     assert (s.ok, s.failed) == (40, 0) and len(rows(tmp_path / "cat.sqlite")) == 40
+    seen = pending_after_submit
     assert len(seen) == 10 and max(seen) <= 6 + 4
 
 
