@@ -99,7 +99,11 @@ class Workers:
         self._local: collections.deque | None = None  # jobs == 1: items not run yet
         self._finished: queue.SimpleQueue = queue.SimpleQueue()
         self._items: dict = {}  # future -> item, for the items in flight
-        self.pending = 0  # submitted, not yet returned by ``results``
+
+    @property
+    def pending(self) -> int:
+        """Items submitted and not yet returned by ``results``."""
+        return len(self._items) + len(self._local or ())
 
     def __enter__(self) -> "Workers":
         return self
@@ -122,7 +126,6 @@ class Workers:
             future = self._executor.submit(self.func, item)
             self._items[future] = item
             future.add_done_callback(self._finished.put)
-        self.pending += 1
 
     def _start(self) -> None:
         import multiprocessing as mp
@@ -142,7 +145,6 @@ class Workers:
             if not (wait and self._local) or self._cancelled():
                 return []
             item = self._local.popleft()
-            self.pending -= 1
             try:
                 return [(item, self.func(item))]
             except Exception as exc:
@@ -165,7 +167,6 @@ class Workers:
                 return out
             block = False
             item = self._items.pop(future)
-            self.pending -= 1
             try:
                 out.append((item, future.result()))
             except BrokenProcessPool:
