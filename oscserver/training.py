@@ -18,10 +18,16 @@ log = logging.getLogger(__name__)
 
 ESTIMATORS = ("extratrees", "randomforest", "hgb", "svm", "logreg")
 DEFAULT_ESTIMATOR = "extratrees"
+#: how training rows are weighted (``sample_weights``); chosen by grouped CV (models/README.md)
+WEIGHTINGS = ("pack", "class")
+DEFAULT_WEIGHTING = "pack"
 
 
 def build_estimator(name: str, *, seed: int = 0):
-    """A fresh, seeded, class-balanced scikit-learn estimator (a pipeline with scaling where it matters)."""
+    """A fresh, seeded scikit-learn estimator (a pipeline with scaling where it matters).
+
+    Classes are balanced by the sample weights ``fit_weighted`` passes (``sample_weights``), not by the estimator's
+    own ``class_weight``: one mechanism, so that pack and class weighting compose."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -29,29 +35,63 @@ def build_estimator(name: str, *, seed: int = 0):
         from sklearn.ensemble import ExtraTreesClassifier
 
         return ExtraTreesClassifier(n_estimators=200, min_samples_leaf=2, max_features="sqrt",
-                                    class_weight="balanced", random_state=seed, n_jobs=1)
+                                    random_state=seed, n_jobs=1)
     if name == "randomforest":
         from sklearn.ensemble import RandomForestClassifier
 
-        return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, class_weight="balanced_subsample",
-                                      random_state=seed, n_jobs=1)
+        return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, random_state=seed,
+                                      n_jobs=1)
     if name == "hgb":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.06, max_leaf_nodes=15,
-                                              l2_regularization=1.0, class_weight="balanced", random_state=seed)
+                                              l2_regularization=1.0, random_state=seed)
     if name == "svm":
         from sklearn.svm import SVC
 
         from sklearn.calibration import CalibratedClassifierCV
 
         return make_pipeline(StandardScaler(), CalibratedClassifierCV(
-            SVC(C=10.0, gamma="scale", class_weight="balanced", random_state=seed), ensemble=False))
+            SVC(C=10.0, gamma="scale", random_state=seed), ensemble=False))
     if name == "logreg":
         from sklearn.linear_model import LogisticRegression
 
-        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced"))
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
     raise UsageError(f"--estimator: unknown {name!r}; choose one of {', '.join(ESTIMATORS)}")
+
+
+def check_weighting(name: str) -> None:
+    if name not in WEIGHTINGS:
+        raise UsageError(f"--weighting: unknown {name!r}; choose one of {', '.join(WEIGHTINGS)}")
+
+
+def sample_weights(y: np.ndarray, groups: np.ndarray, weighting: str = DEFAULT_WEIGHTING) -> np.ndarray:
+    """Training weight per row, mean 1; every class weighs the same in total.
+
+    ``"class"``: within a class every row weighs the same (scikit-learn's ``class_weight="balanced"``).
+    ``"pack"``: first every pack (group) weighs the same, whatever its size, then classes are balanced. A pack of
+    80 rendered drum-machine hats then counts as much as a recorded kit's handful, so the model learns from many
+    packs rather than from the largest. Grouped CV on the bundled model's corpus, which scores packs never seen:
+    ExtraTrees macro-F1 0.770 -> 0.787, and every other estimator rose too (models/README.md). Augmented rows belong to their file's pack, so they share its weight.
+    """
+    check_weighting(weighting)
+    y, groups = np.asarray(y), np.asarray(groups)
+    if weighting == "pack":
+        _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        w = 1.0 / counts[inverse]
+    else:
+        w = np.ones(len(y))
+    _, cls = np.unique(y, return_inverse=True)
+    w = w / np.bincount(cls, weights=w)[cls]
+    return w * (len(w) / w.sum())
+
+
+def fit_weighted(est, X: np.ndarray, y: np.ndarray, weights: np.ndarray):
+    """``est.fit`` with per-row weights, routed to a pipeline's last step."""
+    from sklearn.pipeline import Pipeline
+
+    key = f"{est.steps[-1][0]}__sample_weight" if isinstance(est, Pipeline) else "sample_weight"
+    return est.fit(X, y, **{key: weights})
 
 
 @dataclass
@@ -129,10 +169,11 @@ def featurize(dataset: Dataset, spec: FeatureSpec, *, augment: int = 0, seed: in
 
 
 def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
-               fold_seed: int | None = None):
+               fold_seed: int | None = None, weighting: str = DEFAULT_WEIGHTING):
     """Out-of-fold predictions for the original files, folds grouped by pack (StratifiedGroupKFold).
 
-    ``fold_seed`` (default: ``seed``) shuffles the packs into folds; ``seed`` seeds the estimators.
+    ``fold_seed`` (default: ``seed``) shuffles the packs into folds; ``seed`` seeds the estimators; each fold's
+    model is fitted with the ``sample_weights`` of its own training rows.
     Returns (y_true, y_pred, proba, n_splits). Augmented rows train with their file's fold and are never scored.
     """
     from sklearn.model_selection import StratifiedGroupKFold
@@ -151,7 +192,7 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
         train_src = set(feats.source[orig[train_o]])
         rows = np.flatnonzero(np.isin(feats.source, list(train_src)))
         est = build_estimator(estimator, seed=seed)
-        est.fit(feats.X[rows], feats.y[rows])
+        fit_weighted(est, feats.X[rows], feats.y[rows], sample_weights(feats.y[rows], feats.groups[rows], weighting))
         p = est.predict_proba(feats.X[orig[test_o]])
         cols = [list(est.classes_).index(c) if c in est.classes_ else None for c in classes]
         full = np.zeros((len(test_o), len(classes)))
@@ -164,20 +205,21 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
 
 
 def repeated_grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
-                        repeats: int = 3) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
+                        repeats: int = 3, weighting: str = DEFAULT_WEIGHTING
+                        ) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
     """``grouped_cv`` under ``repeats`` assignments of packs to folds (fold seeds ``seed``, ``seed + 1``, ...):
     [(fold_seed, y_true, y_pred, n_splits)], the first with the folds of ``seed``."""
     runs = []
     for fold_seed in range(seed, seed + max(1, repeats)):
         y_true, y_pred, _, k = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=n_splits,
-                                          fold_seed=fold_seed)
+                                          fold_seed=fold_seed, weighting=weighting)
         runs.append((fold_seed, y_true, y_pred, k))
     return runs
 
 
 def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator: str = DEFAULT_ESTIMATOR,
-                seed: int = 0, augment: int = 0, cv_splits: int = 5, cv_repeats: int = 3, jobs: int | None = None,
-                sources: list[dict] | None = None,
+                seed: int = 0, augment: int = 0, weighting: str = DEFAULT_WEIGHTING, cv_splits: int = 5,
+                cv_repeats: int = 3, jobs: int | None = None, sources: list[dict] | None = None,
                 progress: Callable[[int, int], None] | None = None) -> tuple[DrumModel, dict]:
     """Featurize, cross-validate grouped by pack, fit on everything; returns (model, cv report).
 
@@ -191,22 +233,25 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
     classes = dataset.classes
     if len(classes) < 2:
         raise UsageError("training needs at least two classes")
-    build_estimator(estimator, seed=seed)  # validates the name before the long part
+    build_estimator(estimator, seed=seed)  # validates the names before the long part
+    check_weighting(weighting)
     feats = featurize(dataset, spec, augment=augment, seed=seed, jobs=jobs, progress=progress)
     for path, reason in feats.failed:
         log.warning("skipped %s: %s", path, reason)
     runs = repeated_grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=cv_splits,
-                               repeats=cv_repeats)
+                               repeats=cv_repeats, weighting=weighting)
     _, y_true, y_pred, n_splits = runs[0]
     cv = report(y_true, y_pred, classes)
     cv["repeats"] = [_scores(cv if k == 0 else report(t, p, classes), fold_seed)
                      for k, (fold_seed, t, p, _) in enumerate(runs)]
     cv["per_group"] = per_group(feats.groups[feats.original], y_true, y_pred)
     cv.update(n_splits=n_splits, grouping=dataset.grouping, n_groups=int(len(set(feats.groups[feats.original]))),
-              method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored")
+              method="StratifiedGroupKFold, grouped by pack; augmented variants train with their file, never scored",
+              weighting=weighting)
     est = build_estimator(estimator, seed=seed)
-    est.fit(feats.X, feats.y)
-    params = {"estimator": estimator, "seed": seed, "augment": augment, "spec": repr(spec.to_dict()),
+    fit_weighted(est, feats.X, feats.y, sample_weights(feats.y, feats.groups, weighting))
+    params = {"estimator": estimator, "seed": seed, "augment": augment, "weighting": weighting,
+              "spec": repr(spec.to_dict()),
               "hyperparameters": repr(sorted(est.get_params().items()))}
     counts = Counter(feats.y[feats.original])
     meta = {
@@ -216,6 +261,7 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
         "estimator": estimator,
         "seed": seed,
         "augment": augment,
+        "weighting": weighting,
         "feature_names": feature_names(spec),
         "training": {"files": int(feats.original.sum()), "rows": int(len(feats.y)),
                      "per_class": {c: int(counts.get(c, 0)) for c in classes},

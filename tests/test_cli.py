@@ -53,7 +53,7 @@ def test_classify_bad_model_is_one_clear_line(files, tmp_path, capsys):
 def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     out = tmp_path / "m.joblib"
     out.write_bytes(b"previous model")
-    assert main(["train", synth_train_dir, "-o", str(out), "--cv-splits", "3", "-j", "1",
+    assert main(["train", synth_train_dir, "-o", str(out), "--cv-splits", "3", "-j", "1", "--weighting", "class",
                  "--report", str(tmp_path / "cv.json")]) == 0
     text = capsys.readouterr().out
     assert "grouped cross-validation (3 folds over 3 groups: pack folder" in text and "macro-F1" in text
@@ -69,6 +69,7 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     assert main(["info", "--model", str(out)]) == 0
     text = capsys.readouterr().out
     assert "grouped cross-validation" in text and "classes   kick, snare, hat, percussion, other" in text
+    assert "augmentation 0 per file, class weighting" in text
     assert main(["info", "--json", "--model", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["cv"]["n_groups"] == 3
 
@@ -95,3 +96,13 @@ def test_help_lists_every_command_and_imports_nothing_heavy():
                           text=True, check=True)
     for heavy in ("sklearn", "librosa", "scipy", "numpy", "matplotlib"):
         assert f" {heavy}\n" not in proc.stderr and f"| {heavy}\n" not in proc.stderr
+
+
+def test_train_offers_exactly_the_weightings_training_knows():
+    from oscserver.cli import build_parser
+    from oscserver.training import WEIGHTINGS
+
+    parser = build_parser()
+    train = next(a for a in parser._subparsers._group_actions[0].choices.values() if a.prog.endswith(" train"))
+    weighting = next(a for a in train._actions if a.dest == "weighting")
+    assert tuple(weighting.choices) == WEIGHTINGS and weighting.default == WEIGHTINGS[0]

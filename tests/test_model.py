@@ -16,7 +16,8 @@ from oscserver.classify import classify_file, classify_many
 from oscserver.dataset import from_csv, load_dataset
 from oscserver.errors import ModelError, UsageError
 from oscserver.features import FEATURE_VERSION
-from oscserver.training import featurize, grouped_cv, train_model
+from oscserver.training import (WEIGHTINGS, build_estimator, featurize, fit_weighted, grouped_cv, sample_weights,
+                                train_model)
 
 
 def test_synth_model_learns_the_classes(synth_model, tmp_path):
@@ -81,6 +82,41 @@ def test_augmented_rows_are_not_scored(synth_train_dir):
     assert len(feats.y) == 3 * len(ds.items) and feats.original.sum() == len(ds.items)
     yt, _, _, _ = grouped_cv(feats, estimator="extratrees", classes=ds.classes, n_splits=3)
     assert len(yt) == len(ds.items)
+
+
+def test_pack_weights_give_every_pack_then_every_class_the_same_total():
+    y = np.array(["kick"] * 10 + ["hat"] * 5)
+    groups = np.array(["big"] * 8 + ["small"] * 2 + ["hats"] * 5)
+    w = sample_weights(y, groups, "pack")
+    assert w.mean() == pytest.approx(1.0)
+    assert w[:8].sum() == pytest.approx(w[8:10].sum())          # the kicks of both packs weigh the same
+    assert w[:10].sum() == pytest.approx(w[10:].sum())          # and so do the classes
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    assert np.allclose(sample_weights(y, groups, "class"), compute_sample_weight("balanced", y))
+    with pytest.raises(UsageError, match="--weighting: unknown 'file'"):
+        sample_weights(y, groups, "file")
+
+
+def test_pack_weighting_lets_small_packs_outvote_one_big_pack():
+    """Where two small packs of one class meet a bigger pack of another, pack weights side with the two packs."""
+    x = np.array([0.0] * 30 + [1.0] * 2 + [1.0] * 8 + [2.0] * 24)[:, None]
+    y = np.array(["a"] * 32 + ["b"] * 32)
+    groups = np.array(["A1"] * 30 + ["A2", "A3"] + ["B1"] * 8 + ["B2"] * 24)
+    p_a = {}
+    for weighting in WEIGHTINGS:
+        est = fit_weighted(build_estimator("extratrees"), x, y, sample_weights(y, groups, weighting))
+        p_a[weighting] = est.predict_proba([[1.0]])[0][list(est.classes_).index("a")]
+    # class weights: 2 rows of a against 8 of b; pack weights: two packs of a's three against one of b's two
+    assert p_a["class"] == pytest.approx(0.2, abs=0.05) and p_a["pack"] == pytest.approx(4 / 7, abs=0.05)
+
+
+def test_the_weighting_is_part_of_the_model(synth_train_dir):
+    ds = load_dataset(synth_train_dir)
+    by_pack, _ = train_model(ds, jobs=1, cv_splits=3, cv_repeats=1)
+    by_class, cv = train_model(ds, jobs=1, cv_splits=3, cv_repeats=1, weighting="class")
+    assert by_pack.metadata["weighting"] == "pack" and by_class.metadata["weighting"] == "class"
+    assert cv["weighting"] == "class" and by_pack.model_id != by_class.model_id
 
 
 def test_one_group_is_refused(tmp_path):

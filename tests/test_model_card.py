@@ -24,3 +24,19 @@ def test_card_without_checks_has_no_held_out_table(synth_model):
 def test_confusions_are_the_off_diagonal_cells():
     rep = {"labels": ["a", "b", "c"], "confusion": [[5, 1, 0], [0, 4, 2], [3, 0, 7]]}
     assert card._confusions(rep) == {("a", "b"): 1, ("b", "c"): 2, ("c", "a"): 3}
+
+
+def test_card_says_how_rows_were_weighted(synth_model):
+    """The synth model is pack-weighted (the default): the card names it, with the pack sizes it was made for."""
+    text = card.card(synth_model)
+    assert synth_model.metadata["weighting"] == "pack"
+    assert "every pack weighs the same, then every class) |" in text
+    sizes = card._pack_sizes(synth_model.metadata["cv"])
+    assert sum(sizes.values()) == synth_model.metadata["training"]["files"]
+    assert f"has {max(sizes.values())} files, while" in text
+    synth_model.metadata["weighting"] = "class"
+    try:
+        text = card.card(synth_model)
+    finally:
+        synth_model.metadata["weighting"] = "pack"
+    assert "(seed 0, class-balanced) |" in text and "**Weighting.**" not in text

@@ -21,6 +21,22 @@ from oscserver.training import repeats_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_F1, TARGET_RECALL = 0.90, 0.85
+#: the model's ``weighting`` (training.sample_weights); models made before it have class weights
+WEIGHTING_TEXT = {"class": "class-balanced", "pack": "every pack weighs the same, then every class"}
+
+
+def _pack_sizes(cv: dict) -> dict[str, int]:
+    """Files per pack, from the cross-validation's per-group cells."""
+    return {g: sum(n for row in cells.values() for n in row.values()) for g, cells in cv["per_group"].items()}
+
+
+def _weighting_note(cv: dict) -> list[str]:
+    sizes = sorted(_pack_sizes(cv).items(), key=lambda kv: -kv[1])
+    small = sum(n < 10 for _, n in sizes)
+    return [f"**Weighting.** The packs differ a lot in size: `{sizes[0][0]}` has {sizes[0][1]} files, while {small} "
+            f"of the {len(sizes)} packs have fewer than 10. In training every pack weighs the same, then every class "
+            "(`drumtag train --weighting pack`), so the model learns from many packs rather than mostly from the "
+            "largest.", ""]
 
 
 def _subset(per_group: dict, keep) -> tuple[list, list]:
@@ -93,7 +109,8 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         f"| model id | `{model.model_id}` |",
         f"| file | `models/drumtag-default.joblib` ({os.path.getsize(model.path) / 1e6:.1f} MB) |",
         f"| classes | {', '.join(classes)} |",
-        f"| estimator | scikit-learn `{m['estimator']}` (seed {m['seed']}, class-balanced) |",
+        f"| estimator | scikit-learn `{m['estimator']}` (seed {m['seed']}, "
+        f"{WEIGHTING_TEXT[m.get('weighting', 'class')]}) |",
         f"| features | version {model.feature_version}: {len(m['feature_names'])} features at {model.spec.sr} Hz, "
         f"window {model.spec.duration} s from the first sound above -60 dBFS |",
         f"| training | {tr['files']} files ({tr['rows']} rows with {m['augment']} augmented variants per file) |",
@@ -130,6 +147,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         f"{m['augment']} variants per file (playback-rate shifts of up to 3 semitones, low/high-pass filtering, "
         "added noise, shortened tails); variants always stay in their file's pack.",
         "",
+        *(_weighting_note(cv) if m.get("weighting") == "pack" else []),
         "**Licence of the weights.** Part of the training audio is GPL-2+ (LMMS, freepats, ChucK, TimGM6mb, "
         "SuperCollider). Whether model weights trained on GPL audio carry the GPL is unsettled; a strictly "
         "permissive model can be trained on the CC0/MIT/BSD/STK/public-domain subset by filtering the corpus CSV "
@@ -184,11 +202,12 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
                 f"`models/recipe/select_model.py` on {table['corpus_files']} files, grouped CV ({table['grouping']}):",
                 "", "Each candidate is scored by the mean over several assignments of packs to folds (their "
                 "range in the last column): differences smaller than that range are noise.", "",
-                "| estimator | augmentation | macro-F1 | accuracy | lowest recall | macro-F1 range |",
-                "| --- | ---: | ---: | ---: | ---: | --- |"]
+                "| estimator | augmentation | weighting | macro-F1 | accuracy | lowest recall | macro-F1 range |",
+                "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
         for r in table["candidates"]:
             runs = r.get("macro_f1_runs") or [r["macro_f1"]]
-            out.append(f"| {r['estimator']} | {r['augment']} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | "
+            out.append(f"| {r['estimator']} | {r['augment']} | {r.get('weighting', 'class')} | {r['macro_f1']:.3f} | "
+                       f"{r['accuracy']:.3f} | "
                        f"{r['min_recall']:.3f} | {min(runs):.3f}-{max(runs):.3f} ({len(runs)} runs) |")
     out += ["", "## Reproduce", "", "```sh", "bash models/recipe/build_default_model.sh", "```", "",
             "The corpus is cached in `$DRUMTAG_CORPUS` (default `~/.cache/drumtag-corpus`), never in the "

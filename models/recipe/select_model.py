@@ -1,7 +1,7 @@
 """Choose the estimator and augmentation for the bundled model by cross-validation grouped by pack.
 
 usage: python models/recipe/select_model.py CORPUS.csv [--augment 0 2 4] [--estimators extratrees hgb ...]
-       [--repeats 3]
+       [--weightings pack class] [--repeats 3]
 
 Prints one row per candidate (macro-F1, accuracy, worst per-class recall) and writes the table as JSON next to the
 model card (models/selection.json). Features are extracted once per augmentation level and reused. Each candidate
@@ -22,7 +22,7 @@ from oscserver.atomicfile import atomic_write
 from oscserver.dataset import load_dataset
 from oscserver.features import FeatureSpec
 from oscserver.metrics import report
-from oscserver.training import ESTIMATORS, featurize, repeated_grouped_cv
+from oscserver.training import ESTIMATORS, WEIGHTINGS, featurize, repeated_grouped_cv
 
 
 def main(argv=None) -> int:
@@ -30,6 +30,7 @@ def main(argv=None) -> int:
     ap.add_argument("corpus")
     ap.add_argument("--augment", type=int, nargs="+", default=[0, 2, 4])
     ap.add_argument("--estimators", nargs="+", default=list(ESTIMATORS))
+    ap.add_argument("--weightings", nargs="+", default=list(WEIGHTINGS), choices=WEIGHTINGS)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeats", type=int, default=3, help="assignments of packs to folds per candidate")
     ap.add_argument("--append", action="store_true", help="add to the candidates already in --out")
@@ -41,20 +42,21 @@ def main(argv=None) -> int:
     if args.append and os.path.exists(args.out):
         with open(args.out) as f:
             rows = json.load(f)["candidates"]
-    print(f"{'estimator':<13} {'augment':>7} {'macro-F1':>8} {'accuracy':>8} {'min recall':>10}  seconds  "
+    print(f"{'estimator':<13} {'augment':>7} {'weights':>7} {'macro-F1':>8} {'accuracy':>8} {'min recall':>10}  "
+          "seconds  "
           f"(means over {args.repeats} fold assignments)", flush=True)
     for aug in args.augment:
         t = time.time()
         feats = featurize(ds, spec, augment=aug, seed=args.seed)
         print(f"# features with augment={aug}: {len(feats.y)} rows in {time.time() - t:.1f} s", file=sys.stderr)
-        for name in args.estimators:
+        for name, weighting in [(n, w) for n in args.estimators for w in args.weightings]:
             t = time.time()
             runs = repeated_grouped_cv(feats, estimator=name, classes=ds.classes, seed=args.seed,
-                                       repeats=args.repeats)
+                                       repeats=args.repeats, weighting=weighting)
             reps = [report(y_true, y_pred, ds.classes) for _, y_true, y_pred, _ in runs]
             n_splits = runs[0][3]
             recall = {c: round(sum(r["per_class"][c]["recall"] for r in reps) / len(reps), 4) for c in ds.classes}
-            row = {"estimator": name, "augment": aug,
+            row = {"estimator": name, "augment": aug, "weighting": weighting,
                    "macro_f1": round(sum(r["macro_f1"] for r in reps) / len(reps), 4),
                    "macro_f1_runs": [r["macro_f1"] for r in reps],
                    "accuracy": round(sum(r["accuracy"] for r in reps) / len(reps), 4),
@@ -62,10 +64,11 @@ def main(argv=None) -> int:
                    "fold_seeds": [fold_seed for fold_seed, *_ in runs],
                    "n_splits": n_splits, "seconds": round(time.time() - t, 1)}
             worst = row["min_recall"]
-            rows = [r for r in rows if (r["estimator"], r["augment"]) != (name, aug)] + [row]
+            key = (name, aug, weighting)
+            rows = [r for r in rows if (r["estimator"], r["augment"], r.get("weighting", "class")) != key] + [row]
             with atomic_write(args.out) as f:  # after every row: a long run can be stopped and still counts
                 json.dump({"corpus_files": len(ds.items), "grouping": ds.grouping, "candidates": rows}, f, indent=1)
-            print(f"{name:<13} {aug:>7} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {worst:10.3f}  "
+            print(f"{name:<13} {aug:>7} {weighting:>7} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {worst:10.3f}  "
                   f"{row['seconds']:.0f}  {row['recall']}", flush=True)
     return 0
 

@@ -19,7 +19,8 @@ def card(model) -> str:
     m = model.metadata
     tr = m.get("training", {})
     lines = [f"drumtag {__version__}", f"model     {model.model_id}", f"file      {model.path}",
-             f"estimator {m.get('estimator')}, seed {m.get('seed')}, augmentation {m.get('augment')} per file",
+             f"estimator {m.get('estimator')}, seed {m.get('seed')}, augmentation {m.get('augment')} per file, "
+             f"{m.get('weighting', 'class')} weighting",
              f"features  version {model.feature_version}, {len(m.get('feature_names', []))} features, "
              f"sample rate {model.spec.sr} Hz, window {model.spec.duration} s",
              f"classes   {', '.join(model.classes)}",

@@ -27,6 +27,9 @@ def add_arguments(p) -> None:
                    help="extratrees, randomforest, hgb, svm or logreg (default: the bundled model's choice)")
     p.add_argument("--augment", type=int, default=0, metavar="N",
                    help="augmented variants per training file (pitch, filter, noise, tail; default: %(default)s)")
+    p.add_argument("--weighting", choices=("pack", "class"), default="pack",  # training.WEIGHTINGS (tested)
+                   help="pack: every pack weighs the same, then every class (the bundled model's choice); "
+                        "class: every file of a class weighs the same (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     p.add_argument("--cv-splits", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
     p.add_argument("--cv-repeats", type=int, default=3, metavar="R",
@@ -53,7 +56,8 @@ def run(args) -> int:
           + f"\ngroups: {ds.grouping}, {len({i.group for i in ds.items})} groups", file=sys.stderr)
     with Progress(len(ds.items), label="features") as bar:
         model, cv = train_model(ds, estimator=args.estimator or DEFAULT_ESTIMATOR, seed=args.seed,
-                                augment=args.augment, cv_splits=args.cv_splits, cv_repeats=args.cv_repeats,
+                                augment=args.augment, weighting=args.weighting, cv_splits=args.cv_splits,
+                                cv_repeats=args.cv_repeats,
                                 jobs=args.jobs,
                                 progress=lambda done, total: bar.set(done, total))
     print(f"grouped cross-validation ({cv['n_splits']} folds over {cv['n_groups']} groups: {cv['grouping']})")
