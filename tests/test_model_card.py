@@ -40,3 +40,14 @@ def test_card_says_how_rows_were_weighted(synth_model):
     finally:
         synth_model.metadata["weighting"] = "pack"
     assert "(seed 0, class-balanced) |" in text and "**Weighting.**" not in text
+
+
+def test_card_compares_the_models_seed_with_its_configuration_over_seeds(synth_model):
+    m = synth_model.metadata
+    row = {"estimator": m["estimator"], "augment": m["augment"], "weighting": m["weighting"], "macro_f1": 0.5,
+           "estimator_seeds": [0, 1, 2]}
+    note = " ".join(card._seed_note([row], m, m["cv"]))
+    own = sum(r["macro_f1"] for r in m["cv"]["repeats"]) / len(m["cv"]["repeats"])
+    assert f"{own:.3f}, is that of one seed; over estimator seeds 0-2 the configuration averages 0.500" in note
+    assert card._seed_note([dict(row, estimator_seeds=[0])], m, m["cv"]) == []
+    assert card._seed_note([dict(row, weighting="class")], m, m["cv"]) == []
