@@ -55,8 +55,10 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     out.write_bytes(b"previous model")
     assert main(["train", synth_train_dir, "-o", str(out), "--cv-splits", "3", "-j", "1", "--weighting", "class",
                  "--report", str(tmp_path / "cv.json")]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "grouped cross-validation (3 folds over 3 groups: pack folder" in text and "macro-F1" in text
+    assert "3 groups; every file of a class weighs the same (--weighting class)" in captured.err
     assert (tmp_path / "m.joblib.bak").read_bytes() == b"previous model"
     assert json.loads((tmp_path / "cv.json").read_text())["macro_f1"] > 0.9
 
