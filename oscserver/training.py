@@ -21,6 +21,9 @@ DEFAULT_ESTIMATOR = "extratrees"
 #: how training rows are weighted (``sample_weights``); chosen by grouped CV (models/README.md)
 WEIGHTINGS = ("pack", "class")
 DEFAULT_WEIGHTING = "pack"
+#: what each weighting does, in the words of ``drumtag train`` and the model card
+WEIGHTING_TEXT = {"pack": "every pack weighs the same, then every class",
+                  "class": "every file of a class weighs the same"}
 
 
 def build_estimator(name: str, *, seed: int = 0):

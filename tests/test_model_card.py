@@ -39,7 +39,7 @@ def test_card_says_how_rows_were_weighted(synth_model):
         text = card.card(synth_model)
     finally:
         synth_model.metadata["weighting"] = "pack"
-    assert "(seed 0, class-balanced) |" in text and "**Weighting.**" not in text
+    assert "(seed 0, every file of a class weighs the same) |" in text and "**Weighting.**" not in text
 
 
 def test_card_compares_the_models_seed_with_its_configuration_over_seeds(synth_model):

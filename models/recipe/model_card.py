@@ -17,12 +17,11 @@ from collections import Counter
 
 from oscserver.atomicfile import atomic_write
 from oscserver.model import load_model
-from oscserver.training import repeats_line
+from oscserver.training import WEIGHTING_TEXT, repeats_line
+from select_model import candidate_key
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_F1, TARGET_RECALL = 0.90, 0.85
-#: the model's ``weighting`` (training.sample_weights); models made before it have class weights
-WEIGHTING_TEXT = {"class": "class-balanced", "pack": "every pack weighs the same, then every class"}
 
 
 def _pack_sizes(cv: dict) -> dict[str, int]:
@@ -32,10 +31,10 @@ def _pack_sizes(cv: dict) -> dict[str, int]:
 
 def _seed_note(candidates: list[dict], m: dict, cv: dict) -> list[str]:
     """How the bundled model's own seed compares with its configuration over several estimator seeds."""
-    key = (m["estimator"], m["augment"], m.get("weighting", "class"))
+    key = candidate_key(m)
     for r in candidates:
         seeds = r.get("estimator_seeds", [0])
-        if (r["estimator"], r["augment"], r.get("weighting", "class")) == key and len(seeds) > 1:
+        if candidate_key(r) == key and len(seeds) > 1:
             own = [x["macro_f1"] for x in cv.get("repeats", [])] or [cv["macro_f1"]]
             return ["", f"The bundled model is this table's `{key[0]}`, augmentation {key[1]}, {key[2]} weighting, "
                     f"with estimator seed {m['seed']}: its macro-F1 over the same fold assignments, "
@@ -48,7 +47,7 @@ def _weighting_note(cv: dict) -> list[str]:
     sizes = sorted(_pack_sizes(cv).items(), key=lambda kv: -kv[1])
     small = sum(n < 10 for _, n in sizes)
     return [f"**Weighting.** The packs differ a lot in size: `{sizes[0][0]}` has {sizes[0][1]} files, while {small} "
-            f"of the {len(sizes)} packs have fewer than 10. In training every pack weighs the same, then every class "
+            f"of the {len(sizes)} packs have fewer than 10. In training {WEIGHTING_TEXT['pack']} "
             "(`drumtag train --weighting pack`), so the model learns from many packs rather than mostly from the "
             "largest.", ""]
 
@@ -124,7 +123,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         f"| file | `models/drumtag-default.joblib` ({os.path.getsize(model.path) / 1e6:.1f} MB) |",
         f"| classes | {', '.join(classes)} |",
         f"| estimator | scikit-learn `{m['estimator']}` (seed {m['seed']}, "
-        f"{WEIGHTING_TEXT[m.get('weighting', 'class')]}) |",
+        f"{WEIGHTING_TEXT[candidate_key(m)[2]]}) |",
         f"| features | version {model.feature_version}: {len(m['feature_names'])} features at {model.spec.sr} Hz, "
         f"window {model.spec.duration} s from the first sound above -60 dBFS |",
         f"| training | {tr['files']} files ({tr['rows']} rows with {m['augment']} augmented variants per file) |",
@@ -161,7 +160,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         f"{m['augment']} variants per file (playback-rate shifts of up to 3 semitones, low/high-pass filtering, "
         "added noise, shortened tails); variants always stay in their file's pack.",
         "",
-        *(_weighting_note(cv) if m.get("weighting") == "pack" else []),
+        *(_weighting_note(cv) if candidate_key(m)[2] == "pack" else []),
         "**Licence of the weights.** Part of the training audio is GPL-2+ (LMMS, freepats, ChucK, TimGM6mb, "
         "SuperCollider). Whether model weights trained on GPL audio carry the GPL is unsettled; a strictly "
         "permissive model can be trained on the CC0/MIT/BSD/STK/public-domain subset by filtering the corpus CSV "
@@ -224,7 +223,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
             seeds = len(r.get("estimator_seeds", [0]))
             how = f"{len(runs)} runs" + (f": {len(runs) // seeds} fold assignments x {seeds} estimator seeds"
                                          if seeds > 1 else "")
-            out.append(f"| {r['estimator']} | {r['augment']} | {r.get('weighting', 'class')} | {r['macro_f1']:.3f} | "
+            out.append(f"| {r['estimator']} | {r['augment']} | {candidate_key(r)[2]} | {r['macro_f1']:.3f} | "
                        f"{r['accuracy']:.3f} | {r['min_recall']:.3f} | {min(runs):.3f}-{max(runs):.3f} ({how}) |")
         out += _seed_note(table["candidates"], m, cv)
     out += ["", "## Reproduce", "", "```sh", "bash models/recipe/build_default_model.sh", "```", "",

@@ -26,6 +26,12 @@ from oscserver.metrics import report
 from oscserver.training import ESTIMATORS, WEIGHTINGS, featurize, grouped_cv
 
 
+def candidate_key(row: dict) -> tuple:
+    """(estimator, augment, weighting) of a candidate row or a model's metadata; rows and models made before the
+    weighting existed had class weights."""
+    return row["estimator"], row["augment"], row.get("weighting", "class")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus")
@@ -70,12 +76,11 @@ def main(argv=None) -> int:
                    "estimator_seeds": sorted({est_seed for _, est_seed, *_ in runs}),
                    "n_splits": n_splits, "seconds": round(time.time() - t, 1)}
             worst = row["min_recall"]
-            key = (name, aug, weighting)
-            same = [i for i, r in enumerate(rows) if (r["estimator"], r["augment"], r.get("weighting", "class")) == key]
-            if same:  # a rerun replaces its row in place: the table keeps its order
-                rows = [row if i == same[0] else r for i, r in enumerate(rows) if i not in same[1:]]
-            else:
+            same = next((i for i, r in enumerate(rows) if candidate_key(r) == candidate_key(row)), None)
+            if same is None:
                 rows.append(row)
+            else:  # a rerun replaces its row in place: the table keeps its order
+                rows[same] = row
             with atomic_write(args.out) as f:  # after every row: a long run can be stopped and still counts
                 json.dump({"corpus_files": len(ds.items), "grouping": ds.grouping, "candidates": rows}, f, indent=1)
             print(f"{name:<13} {aug:>7} {weighting:>7} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {worst:10.3f}  "

@@ -47,15 +47,14 @@ def run(args) -> int:
     from ..dataset import load_dataset
     from ..metrics import format_report
     from ..progress import Progress
-    from ..training import DEFAULT_ESTIMATOR, repeats_line, train_model
+    from ..training import DEFAULT_ESTIMATOR, WEIGHTING_TEXT, repeats_line, train_model
     from ..atomicfile import atomic_copy, atomic_write
 
     ds = load_dataset(args.dataset, group_level=args.group_level, groups_csv=args.groups)
     counts = ds.counts()
     print(f"training on {len(ds.items)} files: " + ", ".join(f"{c} {counts[c]}" for c in ds.classes)
           + f"\ngroups: {ds.grouping}, {len({i.group for i in ds.items})} groups; "
-          + ("every pack weighs the same, then every class" if args.weighting == "pack"
-             else "every file of a class weighs the same") + f" (--weighting {args.weighting})", file=sys.stderr)
+          + f"{WEIGHTING_TEXT[args.weighting]} (--weighting {args.weighting})", file=sys.stderr)
     with Progress(len(ds.items), label="features") as bar:
         model, cv = train_model(ds, estimator=args.estimator or DEFAULT_ESTIMATOR, seed=args.seed,
                                 augment=args.augment, weighting=args.weighting, cv_splits=args.cv_splits,
