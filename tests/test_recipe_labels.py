@@ -86,6 +86,9 @@ def test_gm_keys_must_agree(keys, label):
     ("FluidR3_GM", "808 High Conga", [62], EX),             # evaluation-set overlap
     ("FluidR3_GM", "808_High_Conga", [62], EX),
     ("FluidR3_GM", "808 Mid Conga", [63], "percussion"),
+    ("TimGM6mb", "Ocean Wave", [40], EX),                   # the sea on the electric-snare key
+    ("sf_GMbank", "Ocean_Wave", [40], EX),
+    ("FluidR3_GM", "Syn Drum Wave", [41, 43], "percussion"),  # a wave that is a drum
 ])
 def test_sf2_label(font, name, keys, label):
     assert lc.sf2_label(font, name, keys) == label

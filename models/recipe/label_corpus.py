@@ -137,11 +137,17 @@ def gm_keys_label(keys) -> str | None:
 
 # EXCLUSION (evaluation overlap, TRAINING_SOURCES.md): FluidR3's "808 High Conga" is never trained on.
 SF2_EXCLUDED = {("FluidR3_GM", "808 high conga")}
+# Names of GM sound effects, not drums: a drum kit may still map one to a drum key (TimGM6mb and sf_GMbank play
+# "Ocean Wave", the sea, on key 40, electric snare). The name contradicts the key, so the sample stays out
+# (TAXONOMY.md: "any file whose name contradicts its folder").
+SF2_EFFECT_NAMES = re.compile(r"\b(ocean|seashore|applause|helicopter|gun ?shot|telephone|bird)\b")
 
 
 def sf2_label(font: str, name: str, keys) -> str | None:
-    """Label of a GM sound font drum sample: the name rules first (kits reuse samples across keys), else the keys."""
-    if (font, normalise(name).strip()) in SF2_EXCLUDED:
+    """Label of a GM sound font drum sample: the name rules first (kits reuse samples across keys), else the keys;
+    a sample named after a sound effect is excluded whatever key plays it."""
+    text = normalise(name).strip()
+    if (font, text) in SF2_EXCLUDED or SF2_EFFECT_NAMES.search(text):
         return EXCLUDED
     return name_label(name) or gm_keys_label(keys)
 
@@ -370,7 +376,9 @@ def label_sf2(lab: Labeller) -> None:
                     lab.drop(src, "same PCM as a TimGM6mb sample")
                     continue
             rule_name = re.sub(r"_[LR]$", "", name)
-            lab.add(src, f"sf2:{font}", p, sf2_label(font, rule_name, keys))
+            effect = SF2_EFFECT_NAMES.search(normalise(rule_name))
+            lab.add(src, f"sf2:{font}", p, sf2_label(font, rule_name, keys),
+                    reason="named after a sound effect, not a drum" if effect else "")
 
 
 def label_freepats(lab: Labeller) -> None:
