@@ -5,7 +5,7 @@
 #
 # usage: python models/recipe/drumsynth.py [CORPUS_DIR] [--jobs N] [--force]
 #   renders CORPUS_DIR/train/lmms-common/usr/share/lmms/samples/drumsynth/<kit>/<name>.ds
-#   to      CORPUS_DIR/train/drumsynth/<kit>/<name>.wav   (mono, 16-bit, 44.1 kHz, at most 3 s, peak -1 dBFS)
+#   to      CORPUS_DIR/train/drumsynth/<kit>/<name>.wav   (mono, 16-bit, 44.1 kHz, at most 15 s, peak -1 dBFS)
 #   CORPUS_DIR defaults to $DRUMTAG_CORPUS or ~/.cache/drumtag-corpus. Existing WAVs are kept unless --force.
 #
 # Signal model (one sample clock at 44.1 kHz; envelope times are samples at 44.1 kHz times Stretch/100):
@@ -18,6 +18,12 @@
 #   filter     [General] Filter filters everything, else [Overtones] Filter filters the overtones only: a resonant
 #              2-pole low-pass whose cutoff follows FilterEnv; HighPass subtracts it from its input
 #   distortion bit reduction (Bits), gain (Clipping dB), sample-and-hold downsampling (Rate), then clipping
+# Checked against LMMS 1.2.2's own renders of the lmms-common presets (lmms render of a one-note AudioFileProcessor
+# project): envelopes, band levels and pitch agree, and where LMMS does something unexpected that changes the
+# sound, this does the same: a drooping tone's glide runs to the end of its 1200-sample block and then holds the
+# curve's limit, not F2 (tracked overtones go on at it); a tracked 808 cymbal takes its periods from F / F1(tone);
+# the saw of a negative phase is truncated toward zero (-3..-1). LMMS reads at most 199 characters of a line, so
+# the 4 presets with longer lines play as something else in LMMS (cut_lines; label_drumsynth.py leaves them out).
 from __future__ import annotations
 
 import argparse
@@ -37,7 +43,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 SR = 44100                   # envelope times are in samples at this rate; the renderer works at it
-MAX_SECONDS = 3.0
+MAX_SECONDS = 15.0           # cap; the longest preset of lmms-common lasts 14.8 s
+BLOCK = 1200                 # DrumSynth renders in blocks of this many samples
+LMMS_LINE_LIMIT = 199        # LMMS reads at most this many characters of a preset's line
 PEAK = 10 ** (-1 / 20)       # normalise to -1 dBFS
 CLIP = 32700.0               # DrumSynth mixes in int16 units and clips here
 HOLD_END = 442000            # DrumSynth's "hold forever" time
@@ -67,6 +75,12 @@ def parse_ds(text: str) -> dict[str, dict[str, str]]:
             key, value = line.split("=", 1)
             current.setdefault(key.strip().lower(), value.strip())
     return sections
+
+
+def cut_lines(text: str) -> list[int]:
+    """Line numbers (1-based) longer than LMMS reads: it cuts them, and the keys that follow in their section take
+    their defaults, so what LMMS plays is not what the file says (a click, silence or a DC step)."""
+    return [i for i, line in enumerate(text.splitlines(), start=1) if len(line) > LMMS_LINE_LIMIT]
 
 
 def parse_envelope(spec: str) -> list[tuple[float, float]]:
@@ -161,8 +175,8 @@ def waveform(phase: np.ndarray, form: int) -> np.ndarray:
     saw01 = np.mod(phase / (2 * np.pi), 1.0)
     if form == 2:
         return 1.0 - 4.0 * np.abs(saw01 - 0.5)
-    if form == 3:
-        return 2.0 * saw01 - 1.0
+    if form == 3:                                     # as LMMS: ph - 2pi*(int)(ph/2pi), truncated toward zero, so
+        return (phase - 2 * np.pi * np.trunc(phase / (2 * np.pi))) / np.pi - 1.0   # a negative phase gives -3..-1
     return np.where(saw01 < 0.5, 1.0, -1.0)
 
 
@@ -204,7 +218,7 @@ def _length(p: Preset, stretch: float) -> int:
         if p.on(section):
             for key in keys:
                 longest = max(longest, max(t for t, _ in p.env(section, key)) * stretch)
-    return min(2400 + 1200 * int(longest / 1200), int(MAX_SECONDS * SR))
+    return min(2 * BLOCK + BLOCK * int(longest / BLOCK), int(MAX_SECONDS * SR))
 
 
 def _noise(p: Preset, n: int, stretch: float, rng: np.random.Generator) -> np.ndarray:
@@ -240,7 +254,11 @@ def _tone_phase(p: Preset, n: int, stretch: float, tune: float) -> tuple[np.ndar
         inc = f2 + (f1 - f2) * (np.exp(rate * t) - end) / (1.0 - end)
     else:                                             # linear glide over the (stretched) envelope
         inc = f1 + (f2 - f1) * t / length
-    inc[t >= length] = f2                             # the tone is over; tracked overtones keep F2
+    # The tone is over; tracked overtones keep the glide's last increment. As in LMMS, the glide runs for whole
+    # 1200-sample blocks (the tone is switched off after the first block reaching the envelope's end), and what
+    # is held is its F2 variable, which with Droop is the exponential's limit F1 + (F2 - F1) / (1 - end).
+    held = f1 + (f2 - f1) / (1.0 - end) if droop > 0 else f2
+    inc[t >= BLOCK * max(1, math.ceil(length / BLOCK))] = held
     start = p.num("tone", "phase", 90.0) * np.pi / 180.0
     return start + np.cumsum(inc), f1
 
@@ -286,8 +304,11 @@ def _overtones(p: Preset, n: int, stretch: float, tune: float, tone_phase: np.nd
     a = 0.28 + bal1 * bal1
     q = a * a
     fc = (1.8 - 0.7 * q) * 0.92
-    period1 = 2 * np.pi / max(f1, 1e-6)
-    period2 = 2 * np.pi / max(f2, 1e-6)
+    # as LMMS: a tracked oscillator's frequency is first divided by the tone's F1, then the period is 2pi / that
+    r1 = f1 / tone_f1 if (tone_phase is not None and p.int(s, "track1", 0) == 1) else f1
+    r2 = f2 / tone_f1 if (tone_phase is not None and p.int(s, "track2", 0) == 1) else f2
+    period1 = 2 * np.pi / max(r1, 1e-6)
+    period2 = 2 * np.pi / max(r2, 1e-6)
     fires = np.zeros(n, dtype=bool)
     for j in range(6):
         period = max(period1 + (period2 - period1) * 0.2 * j, 1.0)

@@ -143,6 +143,8 @@ def label_drumsynth(corpus_dir: str | os.PathLike, *, check_audio: bool = True):
         if not wav.is_file():
             raise FileNotFoundError(f"{wav}: missing render of {ds}; run models/recipe/drumsynth.py")
         label, reason = drumsynth_label(kit, name)
+        if drumsynth.cut_lines(ds.read_text(encoding="latin-1")):
+            label, reason = EXCLUDED, "LMMS cuts a line of it: LMMS's sound is not the file's"
         if label is None or label == EXCLUDED:
             dropped["name contradicts folder" if reason.startswith("name says") else reason] += 1
             log.info("%s/%s: left out (%s)", kit, name, reason)
