@@ -26,7 +26,7 @@ python3 "$here/gm_melodic.py" "$DRUMTAG_CORPUS"
 
 # Chosen by models/recipe/select_model.py (grouped CV; see models/README.md).
 python3 -m oscserver train "$DRUMTAG_CORPUS/corpus_plus_drumsynth.csv" \
-    --output "$models/drumtag-default.joblib" --estimator extratrees --augment 0 --weighting pack --seed 0
+    --output "$models/drumtag-default.joblib" --estimator extratrees --augment 0 --weighting pack --seed 0 --cv-repeats 8
 python3 -m oscserver evaluate "$DRUMTAG_CORPUS/gm_melodic.csv" --model "$models/drumtag-default.joblib" --png '' \
     --json "$DRUMTAG_CORPUS/gm_melodic_eval.json" >/dev/null
 python3 "$here/model_card.py" "$models/drumtag-default.joblib" -o "$models/README.md" \

@@ -35,7 +35,9 @@ def _seed_note(candidates: list[dict], m: dict, cv: dict) -> list[str]:
     for r in candidates:
         seeds = r.get("estimator_seeds", [0])
         if candidate_key(r) == key and len(seeds) > 1:
-            own = [x["macro_f1"] for x in cv.get("repeats", [])] or [cv["macro_f1"]]
+            folds = set(r.get("fold_seeds", []))
+            own = [x["macro_f1"] for x in cv.get("repeats", []) if not folds or x["fold_seed"] in folds] \
+                or [cv["macro_f1"]]
             return ["", f"The bundled model is this table's `{key[0]}`, augmentation {key[1]}, {key[2]} weighting, "
                     f"with estimator seed {m['seed']}: its macro-F1 over the same fold assignments, "
                     f"{sum(own) / len(own):.3f}, is that of one seed; over estimator seeds {seeds[0]}-{seeds[-1]} "
@@ -49,7 +51,8 @@ def _weighting_note(cv: dict) -> list[str]:
     return [f"**Weighting.** The packs differ a lot in size: `{sizes[0][0]}` has {sizes[0][1]} files, while {small} "
             f"of the {len(sizes)} packs have fewer than 10. In training {WEIGHTING_TEXT['pack']} "
             "(`drumtag train --weighting pack`), so the model learns from many packs rather than mostly from the "
-            "largest.", ""]
+            "largest. Grouped cross-validation cannot tell this from weighting every file of a class the same "
+            "(the selection table below): pack weights are kept as no worse and safer against one huge pack.", ""]
 
 
 def _subset(per_group: dict, keep) -> tuple[list, list]:
@@ -111,7 +114,11 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
     real_t, real_p = _subset(cv["per_group"], lambda g: not g.startswith("drumsynth"))
     real = report(real_t, real_p, classes)
     worst_recall = min(v["recall"] for v in cv["per_class"].values())
-    meets = cv["macro_f1"] >= TARGET_F1 and worst_recall >= TARGET_RECALL
+    # judged on the mean over the assignments of packs to folds where there are several: one assignment is luck
+    repeats = [r["macro_f1"] for r in cv.get("repeats", [])]
+    f1 = sum(repeats) / len(repeats) if repeats else cv["macro_f1"]
+    f1_text = f"{f1:.3f}" + (f" (mean over {len(repeats)} assignments of packs to folds)" if len(repeats) > 1 else "")
+    meets = f1 >= TARGET_F1 and worst_recall >= TARGET_RECALL
     out = [
         "# Model card: drumtag default model",
         "",
@@ -141,7 +148,10 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         "Only the sources listed in the project's `TRAINING_SOURCES.md`, fetched from Debian and npm packages by "
         "`models/recipe/fetch_corpus.sh` and labelled by the rules of `TAXONOMY.md` (`label_corpus.py`, "
         "`label_drumsynth.py`). Excluded as required: the AVL drum kits, LMMS `kick_soft01`, FluidR3 `808 High "
-        "Conga` (they overlap a private evaluation set), loops, single-cycle waveforms and ambiguous names.",
+        "Conga` (they overlap a private evaluation set), loops, single-cycle waveforms and ambiguous names; also "
+        "sound-font samples named after a sound effect though a drum key plays them (`Ocean Wave` on the snare key) "
+        "and the DrumSynth presets with a line longer than LMMS reads (LMMS itself plays them as clicks or "
+        "silence).",
         "",
         "| source | licence | files | " + " | ".join(classes) + " |",
         "| --- | --- | ---: |" + " ---: |" * len(classes),
@@ -156,7 +166,9 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
     out += [
         "",
         "The DrumSynth rows are LMMS's DrumSynth presets (GPL-2+) rendered to audio by `models/recipe/drumsynth.py`: "
-        "synthetic drum-machine sounds that add the hats and kicks the real recordings lack. Augmentation adds "
+        "synthetic drum-machine sounds that add the hats and kicks the real recordings lack. The renderer was "
+        "compared with LMMS 1.2.2's own renders of the presets (envelopes, band levels, pitch) and follows its "
+        "quirks where they change the sound. Augmentation adds "
         f"{m['augment']} variants per file (playback-rate shifts of up to 3 semitones, low/high-pass filtering, "
         "added noise, shortened tails); variants always stay in their file's pack.",
         "",
@@ -181,7 +193,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         "",
         *_class_table(real), "",
         f"Targets: macro-F1 >= {TARGET_F1} and recall >= {TARGET_RECALL} for every class. "
-        + ("**Met.**" if meets else f"**Not met yet**: macro-F1 {cv['macro_f1']:.3f}, lowest recall "
+        + ("**Met.**" if meets else f"**Not met yet**: macro-F1 {f1_text}, lowest recall "
                                       f"{worst_recall:.3f}. For scale, the article's decision tree scored about "
                                       "42% on packs it had never seen."),
         "",
