@@ -208,9 +208,10 @@ def pack_folds(y, groups, n_splits: int, seed: int) -> list[tuple[np.ndarray, np
         if k < n_splits:                                       # every fold gets a pack
             best = k
         else:
-            cost = [((per_fold + np.eye(n_splits)[f][:, None] * share[g]).std(axis=0).mean(), per_fold[f].sum())
-                    for f in range(n_splits)]
-            best = min(range(n_splits), key=lambda f: (round(cost[f][0], 12), cost[f][1], f))
+            # trial[f]: the folds' class shares were the pack put in fold f; cost: how uneven they would be
+            trial = per_fold + np.eye(n_splits)[:, :, None] * share[g]
+            cost = trial.std(axis=1).mean(axis=1)
+            best = min(range(n_splits), key=lambda f: (round(float(cost[f]), 12), per_fold[f].sum(), f))
         per_fold[best] += share[g]
         fold_of[g] = best
     fold = fold_of[gi]

@@ -143,13 +143,21 @@ SF2_EXCLUDED = {("FluidR3_GM", "808 high conga")}
 SF2_EFFECT_NAMES = re.compile(r"\b(ocean|seashore|applause|helicopter|gun ?shot|telephone|bird)\b")
 
 
-def sf2_label(font: str, name: str, keys) -> str | None:
-    """Label of a GM sound font drum sample: the name rules first (kits reuse samples across keys), else the keys;
-    a sample named after a sound effect is excluded whatever key plays it."""
+def sf2_label_reason(font: str, name: str, keys) -> tuple[str | None, str]:
+    """(label, reason) of a GM sound font drum sample: the name rules first (kits reuse samples across keys), else
+    the keys; a sample named after a sound effect is excluded whatever key plays it. The reason is "" but for
+    that exclusion."""
     text = normalise(name).strip()
-    if (font, text) in SF2_EXCLUDED or SF2_EFFECT_NAMES.search(text):
-        return EXCLUDED
-    return name_label(name) or gm_keys_label(keys)
+    if SF2_EFFECT_NAMES.search(text):
+        return EXCLUDED, "named after a sound effect, not a drum"
+    if (font, text) in SF2_EXCLUDED:
+        return EXCLUDED, ""
+    return name_label(name) or gm_keys_label(keys), ""
+
+
+def sf2_label(font: str, name: str, keys) -> str | None:
+    """The label of ``sf2_label_reason``."""
+    return sf2_label_reason(font, name, keys)[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -376,9 +384,8 @@ def label_sf2(lab: Labeller) -> None:
                     lab.drop(src, "same PCM as a TimGM6mb sample")
                     continue
             rule_name = re.sub(r"_[LR]$", "", name)
-            effect = SF2_EFFECT_NAMES.search(normalise(rule_name))
-            lab.add(src, f"sf2:{font}", p, sf2_label(font, rule_name, keys),
-                    reason="named after a sound effect, not a drum" if effect else "")
+            label, reason = sf2_label_reason(font, rule_name, keys)
+            lab.add(src, f"sf2:{font}", p, label, reason=reason)
 
 
 def label_freepats(lab: Labeller) -> None:

@@ -119,9 +119,9 @@ def drumsynth_label(kit: str, name: str) -> tuple[str | None, str]:
     return folder, "folder"
 
 
-def _recipe_digest(ds: Path) -> str:
-    """A digest of the preset's parsed settings, so byte-different copies of one recipe count as duplicates."""
-    sections = drumsynth.parse_ds(ds.read_text(encoding="latin-1"))
+def _recipe_digest(text: str) -> str:
+    """A digest of a preset's parsed settings, so byte-different copies of one recipe count as duplicates."""
+    sections = drumsynth.parse_ds(text)
     for s in sections.values():
         s.pop("comment", None)
     text = repr(sorted((k, sorted(v.items())) for k, v in sections.items()))
@@ -143,13 +143,14 @@ def label_drumsynth(corpus_dir: str | os.PathLike, *, check_audio: bool = True):
         if not wav.is_file():
             raise FileNotFoundError(f"{wav}: missing render of {ds}; run models/recipe/drumsynth.py")
         label, reason = drumsynth_label(kit, name)
-        if drumsynth.cut_lines(ds.read_text(encoding="latin-1")):
+        text = ds.read_text(encoding="latin-1")
+        if drumsynth.cut_lines(text):
             label, reason = EXCLUDED, "LMMS cuts a line of it: LMMS's sound is not the file's"
         if label is None or label == EXCLUDED:
             dropped["name contradicts folder" if reason.startswith("name says") else reason] += 1
             log.info("%s/%s: left out (%s)", kit, name, reason)
             continue
-        digest = _recipe_digest(ds)
+        digest = _recipe_digest(text)
         if digest in seen:                              # the same recipe in two kits would leak across CV groups
             log.info("%s/%s: same recipe as %s; dropped", kit, name, seen[digest])
             dropped["same recipe as another preset"] += 1
