@@ -185,3 +185,10 @@ def test_write_csv_columns(tmp_path):
 def test_every_source_has_a_licence_and_expected_counts():
     assert set(lc.LICENCES) == set(lc.EXPECTED)
     assert sum(sum(v) for v in lc.EXPECTED.values()) == 638
+
+
+def test_sf2_exclusions_say_why_where_the_summary_needs_it():
+    """label_corpus's summary lists a sound effect's exclusion under its own reason, apart from the other rules."""
+    assert lc.sf2_label_reason("TimGM6mb", "Ocean_Wave", [40]) == (EX, "named after a sound effect, not a drum")
+    assert lc.sf2_label_reason("FluidR3_GM", "808 High Conga", [62]) == (EX, "")
+    assert lc.sf2_label_reason("FluidR3_GM", "Brush Snr 2", [39]) == ("snare", "")
