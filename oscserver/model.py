@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, calibration
 from .atomicfile import atomic_write
 from .errors import ModelError
 from .features import FEATURE_VERSION, FeatureSpec
@@ -71,7 +71,8 @@ class DrumModel:
         return self.spec.version
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """X : [shape=(n, n_features)] -> probabilities [shape=(n, len(classes))], columns in ``classes`` order."""
+        """X : [shape=(n, n_features)] -> probabilities [shape=(n, len(classes))], columns in ``classes`` order,
+        calibrated as the model's metadata says (``calibration.py``)."""
         X = np.ascontiguousarray(np.atleast_2d(X), dtype=np.float32)
         if self.forest is not None:
             proba, classes = forest_proba(self.forest, X), self.forest["classes"]
@@ -87,7 +88,7 @@ class DrumModel:
             else:
                 proba = est.predict_proba(X)
         order = [classes.index(c) for c in self.classes]
-        return proba[:, order]
+        return calibration.apply(proba[:, order], calibration.exponent_of(self.metadata))
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the model atomically (temp file + rename); an existing file is replaced only on success."""

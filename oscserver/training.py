@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -218,6 +218,16 @@ def pack_folds(y, groups, n_splits: int, seed: int) -> list[tuple[np.ndarray, np
     return [(np.flatnonzero(fold != f), np.flatnonzero(fold == f)) for f in range(n_splits)]
 
 
+def cv_folds(feats: Features, n_splits: int, fold_seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``grouped_cv``'s folds: ``pack_folds`` of the original files (indices into them), at most one per pack."""
+    orig = np.flatnonzero(feats.original)
+    n_groups = len(set(feats.groups[orig]))
+    if n_groups < 2:
+        raise UsageError("grouped cross-validation needs at least two groups (packs); "
+                         "give pack folders or a group column")
+    return pack_folds(feats.y[orig], feats.groups[orig], min(n_splits, n_groups), fold_seed)
+
+
 def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
                fold_seed: int | None = None, weighting: str = DEFAULT_WEIGHTING):
     """Out-of-fold predictions for the original files, folds grouped by pack (``pack_folds``).
@@ -227,15 +237,11 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
     Returns (y_true, y_pred, proba, n_splits). Augmented rows train with their file's fold and are never scored.
     """
     orig = np.flatnonzero(feats.original)
-    n_groups = len(set(feats.groups[orig]))
-    if n_groups < 2:
-        raise UsageError("grouped cross-validation needs at least two groups (packs); "
-                         "give pack folders or a group column")
-    n_splits = min(n_splits, n_groups)
     classes = list(classes)
     y_pred = np.empty(len(orig), dtype=object)
     proba = np.zeros((len(orig), len(classes)))
-    folds = pack_folds(feats.y[orig], feats.groups[orig], n_splits, seed if fold_seed is None else fold_seed)
+    folds = cv_folds(feats, n_splits, seed if fold_seed is None else fold_seed)
+    n_splits = len(folds)
     for train_o, test_o in folds:
         train_src = set(feats.source[orig[train_o]])
         rows = np.flatnonzero(np.isin(feats.source, list(train_src)))
@@ -252,17 +258,32 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
     return feats.y[orig], y_pred.astype(str), proba, n_splits
 
 
+class CVRun(NamedTuple):
+    """One assignment of packs to folds: its out-of-fold predictions and probabilities (columns: ``classes``)."""
+
+    fold_seed: int
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray
+    n_splits: int
+
+
 def repeated_grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
-                        repeats: int = 3, weighting: str = DEFAULT_WEIGHTING
-                        ) -> list[tuple[int, np.ndarray, np.ndarray, int]]:
-    """``grouped_cv`` under ``repeats`` assignments of packs to folds (fold seeds ``seed``, ``seed + 1``, ...):
-    [(fold_seed, y_true, y_pred, n_splits)], the first with the folds of ``seed``."""
-    runs = []
-    for fold_seed in range(seed, seed + max(1, repeats)):
-        y_true, y_pred, _, k = grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=n_splits,
-                                          fold_seed=fold_seed, weighting=weighting)
-        runs.append((fold_seed, y_true, y_pred, k))
-    return runs
+                        repeats: int = 3, weighting: str = DEFAULT_WEIGHTING) -> list[CVRun]:
+    """``grouped_cv`` under ``repeats`` assignments of packs to folds (fold seeds ``seed``, ``seed + 1``, ...),
+    the first with the folds of ``seed``."""
+    return [CVRun(fold_seed, *grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=n_splits,
+                                         fold_seed=fold_seed, weighting=weighting))
+            for fold_seed in range(seed, seed + max(1, repeats))]
+
+
+def calibrate(feats: Features, runs: list[CVRun], classes) -> dict:
+    """``calibration.fit`` on the out-of-fold probabilities of ``runs``, with each run's own folds."""
+    from . import calibration
+
+    truth = np.array([list(classes).index(c) for c in feats.y[feats.original]])
+    return calibration.fit([(r.proba, truth, [test for _, test in cv_folds(feats, r.n_splits, r.fold_seed)])
+                            for r in runs])
 
 
 def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator: str = DEFAULT_ESTIMATOR,
@@ -289,18 +310,19 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
         log.warning("skipped %s: %s", path, reason)
     runs = repeated_grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=cv_splits,
                                repeats=cv_repeats, weighting=weighting)
-    _, y_true, y_pred, n_splits = runs[0]
+    y_true, y_pred, n_splits = runs[0].y_true, runs[0].y_pred, runs[0].n_splits
     cv = report(y_true, y_pred, classes)
-    cv["repeats"] = [_scores(cv if k == 0 else report(t, p, classes), fold_seed)
-                     for k, (fold_seed, t, p, _) in enumerate(runs)]
+    cv["repeats"] = [_scores(cv if k == 0 else report(r.y_true, r.y_pred, classes), r.fold_seed)
+                     for k, r in enumerate(runs)]
     cv["per_group"] = per_group(feats.groups[feats.original], y_true, y_pred)
     cv.update(n_splits=n_splits, grouping=dataset.grouping, n_groups=int(len(set(feats.groups[feats.original]))),
               method=FOLD_METHOD + "; augmented variants train with their file, never scored",
               weighting=weighting)
     est = build_estimator(estimator, seed=seed)
     fit_weighted(est, feats.X, feats.y, sample_weights(feats.y, feats.groups, weighting))
+    cal = calibrate(feats, runs, classes)
     params = {"estimator": estimator, "seed": seed, "augment": augment, "weighting": weighting,
-              "spec": repr(spec.to_dict()),
+              "calibration": cal["method"], "spec": repr(spec.to_dict()),
               "hyperparameters": repr(sorted(est.get_params().items()))}
     counts = Counter(feats.y[feats.original])
     meta = {
@@ -318,6 +340,7 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
                      "grouping": dataset.grouping},
         "sources": sources or _sources(dataset, feats),
         "cv": cv,
+        "calibration": cal,
     }
     return DrumModel(estimator=est, spec=spec, classes=classes, metadata=meta), cv
 

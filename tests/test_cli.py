@@ -59,6 +59,7 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     text = captured.out
     assert "grouped cross-validation (3 folds over 3 groups: pack folder" in text and "macro-F1" in text
     assert "3 groups; every file of a class weighs the same (--weighting class)" in captured.err
+    assert "confidence calibrated: probabilities raised to the power" in text
     assert (tmp_path / "m.joblib.bak").read_bytes() == b"previous model"
     assert json.loads((tmp_path / "cv.json").read_text())["macro_f1"] > 0.9
 
@@ -71,7 +72,7 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     assert main(["info", "--model", str(out)]) == 0
     text = capsys.readouterr().out
     assert "grouped cross-validation" in text and "classes   kick, snare, hat, percussion, other" in text
-    assert "augmentation 0 per file, class weighting" in text
+    assert "augmentation 0 per file, class weighting" in text and "confidence calibrated" in text
     assert main(["info", "--json", "--model", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["cv"]["n_groups"] == 3
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import synth
+from oscserver import calibration
 from oscserver import model as M
 from oscserver.classify import classify_file, classify_many
 from oscserver.dataset import from_csv, load_dataset
@@ -266,6 +267,7 @@ def test_compiled_forest_equals_sklearn(synth_model):
     X = _rows(synth_model)
     est = synth_model.estimator
     ref = est.predict_proba(X)[:, [list(est.classes_).index(c) for c in synth_model.classes]]
+    ref = calibration.apply(ref, calibration.exponent_of(synth_model.metadata))
     assert np.allclose(synth_model.predict_proba(X), ref, rtol=0, atol=1e-12)
 
 
@@ -273,6 +275,7 @@ def test_a_compiled_model_predicts_without_importing_sklearn(synth_model_path):
     code = textwrap.dedent(f"""
         import sys
         import numpy as np
+        from oscserver import calibration
         from oscserver.model import load_model
 
         model = load_model({os.fspath(synth_model_path)!r})
@@ -282,6 +285,7 @@ def test_a_compiled_model_predicts_without_importing_sklearn(synth_model_path):
         est = model.estimator
         assert "sklearn" in sys.modules
         ref = est.predict_proba(X)[:, [list(est.classes_).index(c) for c in model.classes]]
+        ref = calibration.apply(ref, calibration.exponent_of(model.metadata))
         assert np.allclose(proba, ref, rtol=0, atol=1e-12), "the unpickled estimator disagrees"
         print("ok")
     """)

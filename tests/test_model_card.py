@@ -68,3 +68,17 @@ def test_targets_are_judged_on_the_mean_over_fold_assignments(synth_model):
     finally:
         cv["repeats"], cv["macro_f1"] = saved
     assert "**Not met yet**: macro-F1 0.860 (mean over 3 assignments of packs to folds)" in text
+
+
+def test_card_says_how_confidences_were_calibrated(synth_model):
+    cal = synth_model.metadata["calibration"]
+    text = card.card(synth_model)
+    assert "## Confidence" in text and f"raised to the power **{cal['exponent']:.2f}**" in text
+    assert f"**{cal['error_before']:.3f} -> {cal['error_after']:.3f}**" in text
+    lo = cal["reliability_after"][-1]
+    assert f"| {lo['files']} | {lo['accuracy']:.2f} |" in text
+    synth_model.metadata["calibration"] = None
+    try:
+        assert "## Confidence" not in card.card(synth_model)
+    finally:
+        synth_model.metadata["calibration"] = cal

@@ -13,7 +13,7 @@ def add_arguments(p) -> None:
 
 
 def card(model) -> str:
-    from .. import __version__
+    from .. import __version__, calibration
     from ..metrics import format_report
 
     m = model.metadata
@@ -36,6 +36,8 @@ def card(model) -> str:
     if cv:
         lines += ["", f"grouped cross-validation: {cv.get('n_splits')} folds over {cv.get('n_groups')} groups "
                       f"({cv.get('grouping')})", format_report(cv)]
+    if calibration.summary(m.get("calibration")):
+        lines += ["", calibration.summary(m.get("calibration"))]
     return "\n".join(lines)
 
 

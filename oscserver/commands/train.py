@@ -44,6 +44,7 @@ def run(args) -> int:
     import os
     import sys
 
+    from .. import calibration
     from ..dataset import load_dataset
     from ..metrics import format_report
     from ..progress import Progress
@@ -65,6 +66,7 @@ def run(args) -> int:
     print(format_report(cv))
     if repeats_line(cv):
         print("\n" + repeats_line(cv))
+    print("\n" + calibration.summary(model.metadata["calibration"]))
     skipped = model.metadata["training"]["skipped"]
     if skipped:
         print(f"\n{len(skipped)} files could not be read and were left out:", file=sys.stderr)
