@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 
 import pytest
 
@@ -160,3 +161,39 @@ def test_organize_command_prints_a_summary(library, tmp_path, synth_model, capsy
                  "--model", synth_model.path]) == 1  # bad.wav could not be classified
     text = capsys.readouterr().out
     assert "7 files copied into" in text and "1 not classified" in text and "bad.wav" in text
+
+
+def test_files_below_the_confidence_go_to_unsure_to_check_by_ear(library, tmp_path, synth_model):
+    out, cat = str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    organize(library, str(tmp_path / "first"), model=synth_model, catalog_path=cat)
+    with sqlite3.connect(cat) as db:  # the synth model is sure of everything: give three files less confidence
+        db.execute("UPDATE files SET confidence = 0.45 WHERE rowid IN "
+                   "(SELECT rowid FROM files WHERE label IS NOT NULL ORDER BY path LIMIT 3)")
+    db.close()
+    with Catalog(cat) as c:
+        conf = {e.path: e.confidence for e in c.entries() if e.label}
+    cut = 0.6
+    s = organize(library, out, model=synth_model, catalog_path=cat, unsure_below=cut)
+    sure = {rel: target for rel, target in listing(out).items() if not rel.startswith("unsure/")}
+    unsure = listing(os.path.join(out, "unsure"))  # "<class>/<name>" -> the original
+    assert sorted(unsure.values()) == sorted(p for p, v in conf.items() if v < cut)
+    assert sorted(sure.values()) == sorted(p for p, v in conf.items() if v >= cut)
+    assert (s.placed, s.unsure) == (7, 3) and "3 of them with confidence below" in "\n".join(s.lines())
+    classes = labels(cat)
+    assert all(rel.split("/")[0] == classes[target] for rel, target in {**sure, **unsure}.items())
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.5, 1.5])
+def test_unsure_below_must_be_a_confidence(library, tmp_path, synth_model, bad):
+    with pytest.raises(UsageError, match="--unsure-below"):
+        organize(library, str(tmp_path / "o"), model=synth_model, catalog_path=tmp_path / "c.sqlite",
+                 unsure_below=bad)
+    assert not os.path.exists(tmp_path / "o")
+
+
+def test_organize_command_takes_unsure_below(library, tmp_path, synth_model, capsys):
+    out = str(tmp_path / "sorted")
+    assert main(["organize", library, "--into", out, "--unsure-below", "1", "--catalog", str(tmp_path / "c.sqlite"),
+                 "--model", synth_model.path]) == 1
+    assert "of them with confidence below 1 are in" in capsys.readouterr().out
+    assert "unsure" in os.listdir(out)

@@ -17,8 +17,9 @@ drives) it stops before changing anything and asks for --copy.
 --copy: independent copies (written atomically, modification times kept).
 
 Same names in one class become "name.wav", "name (2).wav", ...; running it again adds only what is
-new. OUT may lie inside FOLDER: its own files are then not scanned again. Files that change class
-later keep their old entry: start from a fresh OUT for a fresh view.
+new. --unsure-below P puts the files classified with confidence below P in OUT/unsure/<class>/
+instead, the ones to check by ear. OUT may lie inside FOLDER: its own files are then not scanned
+again. Files that change class later keep their old entry: start from a fresh OUT for a fresh view.
 Exit status: 0, or 1 when some files could not be classified or placed."""
 
 
@@ -30,6 +31,10 @@ def add_arguments(parser) -> None:
                       help="symbolic links (default)")
     mode.add_argument("--copy", dest="mode", action="store_const", const="copy", help="copies")
     parser.set_defaults(mode="link")
+    parser.add_argument("--unsure-below", type=float, metavar="P",
+                        help="put files classified with confidence below P (0-1) in OUT/unsure/<class>/ instead, "
+                             "to check by ear (the bundled model's confidences are calibrated: 0.8 means about "
+                             "eight in ten right)")
     add_catalog_argument(parser)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
@@ -43,6 +48,6 @@ def run(args) -> int:
     model = load_model(args.model)
     with Progress(None, label="tagging") as bar:
         summary = organize(args.folder, args.into, model=model, mode=args.mode, catalog_path=args.catalog,
-                           jobs=args.jobs, progress=bar.set)
+                           jobs=args.jobs, progress=bar.set, unsure_below=args.unsure_below)
     print("\n".join(summary.tagging.lines()[:-1] + summary.lines()))
     return 1 if (summary.failed or summary.tagging.failed) else 0
