@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -64,9 +65,14 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     assert json.loads((tmp_path / "cv.json").read_text())["macro_f1"] > 0.9
 
     png = tmp_path / "cm.png"
-    assert main(["evaluate", synth_train_dir, "--model", str(out), "--png", str(png), "-j", "1"]) == 0
+    assert main(["evaluate", synth_train_dir, "--model", str(out), "--png", str(png), "-j", "1",
+                 "--json", str(tmp_path / "eval.json")]) == 0
     text = capsys.readouterr().out
+    rep = json.loads((tmp_path / "eval.json").read_text())
+    assert sum(r["files"] for r in rep["confidence"]["reliability"]) == rep["n"]
+    assert 0 <= rep["confidence"]["calibration_error"] <= 1
     assert "accuracy" in text and "confusion matrix" in text and "precision" in text
+    assert re.search(r"confidence: mean [01]\.\d{3} against accuracy [01]\.\d{3}; expected calibration error 0\.\d{3}", text)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     assert main(["info", "--model", str(out)]) == 0

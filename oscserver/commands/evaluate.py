@@ -25,6 +25,8 @@ def run(args) -> int:
     import json
     import sys
 
+    import numpy as np
+
     from ..atomicfile import atomic_write
     from ..classify import classify_many
     from ..dataset import load_dataset
@@ -40,7 +42,7 @@ def run(args) -> int:
         raise UsageError(f"{args.dataset}: labels {', '.join(unknown)} are not classes of the model "
                          f"({', '.join(model.classes)})")
     truth = {i.path: i.label for i in ds.items}
-    y_true, y_pred, wrong, failed = [], [], [], []
+    y_true, y_pred, proba, wrong, failed = [], [], [], [], []
     with Progress(len(truth), label="evaluate") as bar:
         for pred in classify_many(list(truth), model, jobs=args.jobs):
             bar.update()
@@ -49,6 +51,7 @@ def run(args) -> int:
                 continue
             y_true.append(truth[pred.path])
             y_pred.append(pred.label)
+            proba.append([pred.probabilities[c] for c in model.classes])
             if pred.label != truth[pred.path]:
                 wrong.append((pred.path, truth[pred.path], pred.label, pred.confidence))
     if not y_true:
@@ -56,8 +59,12 @@ def run(args) -> int:
     rep = report(y_true, y_pred, model.classes)
     rep["model_id"] = model.model_id
     rep["failed"] = [{"path": p, "reason": r} for p, r in failed]
+    rep["confidence"] = _confidence(np.array(proba), np.array([model.classes.index(t) for t in y_true]))
     print(f"model {model.model_id} on {args.dataset}")
     print(format_report(rep))
+    c = rep["confidence"]
+    print(f"\nconfidence: mean {c['mean']:.3f} against accuracy {rep['accuracy']:.3f}; expected calibration error "
+          f"{c['calibration_error']:.3f} (0: a label given with confidence p is right with probability p)")
     if args.errors and wrong:
         print("\nmisclassified (true -> predicted, confidence):")
         for path, t, p, c in sorted(wrong):
@@ -73,3 +80,11 @@ def run(args) -> int:
         with atomic_write(args.json) as f:
             json.dump(rep, f, indent=1)
     return 1 if failed else 0
+
+
+def _confidence(proba, truth) -> dict:
+    """How far the model's confidences are from its hit rate on these files (``calibration.py``)."""
+    from ..calibration import calibration_error, reliability
+
+    return {"mean": round(float(proba.max(axis=1).mean()), 4),
+            "calibration_error": round(calibration_error(proba, truth), 4), "reliability": reliability(proba, truth)}
