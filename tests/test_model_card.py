@@ -13,7 +13,10 @@ def test_card_shows_cv_repeats_confusions_and_held_out_checks(synth_model):
     assert f"macro-F1 **{cv['macro_f1']:.3f}**" in text
     assert "macro-F1 over 3 assignments of packs to folds (fold seeds 0-2)" in text
     assert "## Checked on sounds it was never trained on" in text
-    assert "| Notes never trained on | 10 | 0.800 | other as kick: 2 |" in text
+    assert "| Notes never trained on | 10 | 0.800 |  | other as kick: 2 |" in text
+    check["confidence"] = {"mean": 0.75}
+    assert "| Notes never trained on | 10 | 0.800 | 0.750 | other as kick: 2 |" in card.card(
+        synth_model, [("Notes never trained on", check)])
     assert synth_model.model_id in text
 
 

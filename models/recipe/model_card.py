@@ -97,10 +97,11 @@ def _checks(checks: list[tuple[str, dict]]) -> list[str]:
     if not checks:
         return []
     out = ["", "## Checked on sounds it was never trained on", "",
-           "| sounds | files | accuracy | taken for |", "| --- | ---: | ---: | --- |"]
+           "| sounds | files | accuracy | mean confidence | taken for |", "| --- | ---: | ---: | ---: | --- |"]
     for title, rep in checks:
         taken = ", ".join(f"{t} as {p}: {n}" for (t, p), n in _confusions(rep).most_common()) or "nothing else"
-        out.append(f"| {title} | {rep['n']} | {rep['accuracy']:.3f} | {taken} |")
+        conf = f"{rep['confidence']['mean']:.3f}" if "confidence" in rep else ""
+        out.append(f"| {title} | {rep['n']} | {rep['accuracy']:.3f} | {conf} | {taken} |")
     return out
 
 
