@@ -229,8 +229,9 @@ def cv_folds(feats: Features, n_splits: int, fold_seed: int) -> list[tuple[np.nd
 
 
 def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
-               fold_seed: int | None = None, weighting: str = DEFAULT_WEIGHTING):
-    """Out-of-fold predictions for the original files, folds grouped by pack (``pack_folds``).
+               fold_seed: int | None = None, weighting: str = DEFAULT_WEIGHTING, folds=None):
+    """Out-of-fold predictions for the original files, folds grouped by pack (``pack_folds``; ``folds``: those
+    ``cv_folds`` already gave).
 
     ``fold_seed`` (default: ``seed``) assigns the packs to folds; ``seed`` seeds the estimators; each fold's
     model is fitted with the ``sample_weights`` of its own training rows.
@@ -240,7 +241,8 @@ def grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_spl
     classes = list(classes)
     y_pred = np.empty(len(orig), dtype=object)
     proba = np.zeros((len(orig), len(classes)))
-    folds = cv_folds(feats, n_splits, seed if fold_seed is None else fold_seed)
+    if folds is None:
+        folds = cv_folds(feats, n_splits, seed if fold_seed is None else fold_seed)
     n_splits = len(folds)
     for train_o, test_o in folds:
         train_src = set(feats.source[orig[train_o]])
@@ -266,15 +268,20 @@ class CVRun(NamedTuple):
     y_pred: np.ndarray
     proba: np.ndarray
     n_splits: int
+    test_folds: list[np.ndarray]  # each fold's test rows (indices into the original files)
 
 
 def repeated_grouped_cv(feats: Features, *, estimator: str, classes, seed: int = 0, n_splits: int = 5,
                         repeats: int = 3, weighting: str = DEFAULT_WEIGHTING) -> list[CVRun]:
     """``grouped_cv`` under ``repeats`` assignments of packs to folds (fold seeds ``seed``, ``seed + 1``, ...),
     the first with the folds of ``seed``."""
-    return [CVRun(fold_seed, *grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=n_splits,
-                                         fold_seed=fold_seed, weighting=weighting))
-            for fold_seed in range(seed, seed + max(1, repeats))]
+    runs = []
+    for fold_seed in range(seed, seed + max(1, repeats)):
+        folds = cv_folds(feats, n_splits, fold_seed)
+        runs.append(CVRun(fold_seed, *grouped_cv(feats, estimator=estimator, classes=classes, seed=seed,
+                                                 weighting=weighting, folds=folds),
+                          test_folds=[test for _, test in folds]))
+    return runs
 
 
 def calibrate(feats: Features, runs: list[CVRun], classes) -> dict:
@@ -282,8 +289,7 @@ def calibrate(feats: Features, runs: list[CVRun], classes) -> dict:
     from . import calibration
 
     truth = np.array([list(classes).index(c) for c in feats.y[feats.original]])
-    return calibration.fit([(r.proba, truth, [test for _, test in cv_folds(feats, r.n_splits, r.fold_seed)])
-                            for r in runs])
+    return calibration.fit([(r.proba, truth, r.test_folds) for r in runs])
 
 
 def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator: str = DEFAULT_ESTIMATOR,

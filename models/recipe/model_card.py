@@ -123,6 +123,7 @@ def _calibration(cal: dict | None) -> list[str]:
             "How often the label is right, by confidence (out-of-fold, first assignment of packs to folds):", "",
             "| confidence | files before | right before | files after | right after |",
             "| --- | ---: | ---: | ---: | ---: |"]
+
     def cell(r: dict | None) -> str:
         return f"{r['files']} | {r['accuracy']:.2f}" if r else "0 | "
 

@@ -36,8 +36,9 @@ def card(model) -> str:
     if cv:
         lines += ["", f"grouped cross-validation: {cv.get('n_splits')} folds over {cv.get('n_groups')} groups "
                       f"({cv.get('grouping')})", format_report(cv)]
-    if calibration.summary(m.get("calibration")):
-        lines += ["", calibration.summary(m.get("calibration"))]
+    calibrated = calibration.summary(m.get("calibration"))
+    if calibrated:
+        lines += ["", calibrated]
     return "\n".join(lines)
 
 
