@@ -14,13 +14,14 @@
 //   restore              give every renamed clip and chain its original name back
 //   ping                 check the server now
 //   host NAME | port N | replyport N | naming 0/1 | follow 0/1
+//   unsure N             mark results whose confidence is below N percent (0: never): muted colour, "kick? 54%"
 // Inlet 1: OSC replies from [udpreceive] (address as the message selector)
 // Outlet 0: display: `status TEXT`, `last TEXT`, `counts TEXT`, `server 0/1`
 // Outlet 1: to [udpsend]: OSC requests, and `host NAME` / `port N`
 // Outlet 2: to [udpreceive]: `port N`
 //
 // Modules (next to this file; Max's require): drumtag_osc (defaults, addresses, request sizes), drumtag_live
-// (walking the Live set), drumtag_names (the "kick 93% | name" format).
+// (walking the Live set), drumtag_names (the "kick 93% | name" format and the unsure mark).
 
 inlets = 2;
 outlets = 3;
@@ -42,7 +43,8 @@ var OUT_RECEIVE = 2;
 var IN_REPLIES = 1;
 
 var settings = {
-    host: osc.DEFAULT_HOST, port: osc.DEFAULT_PORT, replyPort: osc.DEFAULT_REPLY_PORT, naming: 0, follow: 1
+    host: osc.DEFAULT_HOST, port: osc.DEFAULT_PORT, replyPort: osc.DEFAULT_REPLY_PORT, naming: 0, follow: 1,
+    unsure: names.UNSURE_BELOW
 };
 var started = false;
 var nextId = 1;
@@ -196,6 +198,15 @@ function naming(value) {
     settings.naming = Number(value) ? 1 : 0;
 }
 
+function unsure(value) {
+    var number = Math.round(Number(value));
+    if (!(number >= 0 && number <= 100)) {
+        display("status", "unsure below: " + value + " is not a percentage (0-100; 0 marks nothing)");
+        return;
+    }
+    settings.unsure = number;
+}
+
 function follow(value) {
     settings.follow = Number(value) ? 1 : 0;
     if (settings.follow && started) {
@@ -347,13 +358,15 @@ function onClipReply(record, address, args) {
         return;
     }
     var result = osc.parseResult(args);
-    if (applyTag(record.target.id, result)) {
+    var doubtful = names.isUnsure(result, settings.unsure);
+    if (applyTag(record.target.id, result, doubtful)) {
         totals.tagged += 1;
-        display("status", "tagged " + baseName(record.path));
+        display("status", "tagged " + baseName(record.path) +
+                (doubtful ? ": unsure (below " + settings.unsure + "%), check it by ear" : ""));
     } else {
         display("status", "the clip was deleted before the answer came");
     }
-    display("last", names.describe(result) + "  " + baseName(result.path));
+    display("last", names.describe(result, doubtful) + "  " + baseName(result.path));
     showTotals();
 }
 
@@ -367,12 +380,16 @@ function onBatchReply(record, address, args) {
         if (targets && !record.resolved[key(path)]) {
             record.resolved[key(path)] = true;
             batch.ok += 1;
+            var doubtful = names.isUnsure(result, batch.unsureBelow);
+            if (doubtful) {
+                batch.unsure += 1;
+            }
             for (var i = 0; i < targets.length; i++) {
-                if (applyTag(targets[i], result)) {
+                if (applyTag(targets[i], result, doubtful)) {
                     batch.tagged += 1;
                 }
             }
-            display("last", names.describe(result) + "  " + baseName(path));
+            display("last", names.describe(result, doubtful) + "  " + baseName(path));
             showProgress();
         }
     } else if (address === osc.ADDRESS.fileError) {
@@ -512,7 +529,7 @@ function startBatch(noun, found) {
     batch = {
         noun: noun, byPath: byPath, files: paths.length, targets: found.items.length, skipped: found.skipped,
         why: found.why, chunks: osc.chunkPaths(paths), next: 0, current: 0, ok: 0, failed: 0, tagged: 0,
-        stopping: false, lastError: "",
+        unsure: 0, unsureBelow: settings.unsure, stopping: false, lastError: "",
         done: function () { return this.ok + this.failed; }
     };
     showProgress();
@@ -567,6 +584,9 @@ function finishBatch(how) {
     if (job.skipped) {
         text += ", " + job.skipped + " skipped (" + job.why + ")";
     }
+    if (job.unsure) {
+        text += "; " + plural(job.unsure, "file") + " unsure (below " + job.unsureBelow + "%, muted colour)";
+    }
     display("status", text);
     display("counts", job.done() + "/" + job.files + " files, " + job.ok + " ok, " + job.failed + " failed");
 }
@@ -583,17 +603,18 @@ function showTotals() {
 
 // ---- colours and names -------------------------------------------------------------------------------------------
 
-// Colours (and, if naming is on, renames) a clip or chain; false if it no longer exists.
-function applyTag(id, result) {
+// Colours (and, if naming is on, renames) a clip or chain; muted and "kick? 54%" if `doubtful` (the result is
+// unsure). False if it no longer exists.
+function applyTag(id, result, doubtful) {
     if (!liveSet.gotoId(cursor, id)) {
         return false;
     }
-    cursor.set("color", result.color);
+    cursor.set("color", doubtful ? names.unsureColor(result.color) : result.color);
     if (settings.naming) {
         var current = liveSet.getString(cursor, "name");
         var known = renamed[id];
         var original = known && known.tagged === current ? known.original : names.originalName(current);
-        var tagged = names.taggedName(result, original);
+        var tagged = names.taggedName(result, original, doubtful);
         renamed[id] = { original: original, tagged: tagged };
         cursor.set("name", tagged);
     }

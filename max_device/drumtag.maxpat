@@ -1124,6 +1124,88 @@
 					],
 					"text": "prepend replyport"
 				}
+			},
+			{
+				"box": {
+					"id": "obj-lbl-unsure",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						420.0,
+						200.0,
+						70.0,
+						18.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						336.0,
+						66.0,
+						72.0,
+						18.0
+					],
+					"text": "Unsure below"
+				}
+			},
+			{
+				"box": {
+					"annotation": "Mark results with a confidence below this (muted colour, \"kick? 54%\"): the ones to check by ear. 0 marks nothing.",
+					"id": "obj-unsure",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"parameter_enable": 1,
+					"patching_rect": [
+						490.0,
+						200.0,
+						50.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						410.0,
+						67.0,
+						50.0,
+						15.0
+					],
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								60
+							],
+							"parameter_initial_enable": 1,
+							"parameter_invisible": 1,
+							"parameter_longname": "drumtag Unsure below",
+							"parameter_mmax": 100.0,
+							"parameter_mmin": 0.0,
+							"parameter_shortname": "Unsure",
+							"parameter_type": 1,
+							"parameter_unitstyle": 5
+						}
+					}
+				}
+			},
+			{
+				"box": {
+					"id": "obj-pre-unsure",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						490.0,
+						240.0,
+						100.0,
+						20.0
+					],
+					"text": "prepend unsure"
+				}
 			}
 		],
 		"lines": [
@@ -1582,6 +1664,30 @@
 						0
 					]
 				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-pre-unsure",
+						0
+					],
+					"source": [
+						"obj-unsure",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"destination": [
+						"obj-js",
+						0
+					],
+					"source": [
+						"obj-pre-unsure",
+						0
+					]
+				}
 			}
 		],
 		"parameters": {
@@ -1633,6 +1739,11 @@
 			"obj-replyport": [
 				"drumtag Reply port",
 				"Reply",
+				0
+			],
+			"obj-unsure": [
+				"drumtag Unsure below",
+				"Unsure",
 				0
 			],
 			"parameterbanks": {

@@ -1,18 +1,33 @@
-// drumtag_names.js: the names drumtag gives clips and chains ("kick 93% | original") and how to undo them (ES5).
+// drumtag_names.js: how drumtag marks clips and chains: the names it gives them ("kick 93% | original"), how to
+// undo those, and the "unsure" mark for a confidence below the device's setting (ES5).
 //
 // Loaded by drumtag.js with require("drumtag_names"). The format carries the original name, so names can be
 // restored even in a later session; the separator " |" keeps a user's own "kick 100%" from being taken for one.
+// Keep UNSURE_BELOW and unsureColor equal to oscserver/classes.py (UNSURE_BELOW, unsure_color): the tests check.
 
-var TAGGED_NAME = /^[A-Za-z][A-Za-z0-9_\-]* \d{1,3}% \|(?: ([\s\S]*))?$/;
+var TAGGED_NAME = /^[A-Za-z][A-Za-z0-9_\-]*\?? \d{1,3}% \|(?: ([\s\S]*))?$/;
 
-// "kick 93%"
-function describe(result) {
-    return result.label + " " + Math.round(result.confidence * 100) + "%";
+// Default of the device's "Unsure below" setting, in percent (0 turns the mark off).
+var UNSURE_BELOW = 60;
+
+// The confidence as the name shows it: a whole percent.
+function percent(result) {
+    return Math.round(result.confidence * 100);
+}
+
+// Whether a result is marked unsure: the percent it shows is below `belowPercent`.
+function isUnsure(result, belowPercent) {
+    return percent(result) < belowPercent;
+}
+
+// "kick 93%", or "kick? 54%" when unsure.
+function describe(result, unsure) {
+    return result.label + (unsure ? "?" : "") + " " + percent(result) + "%";
 }
 
 // "kick 93% | Kick Take", or "kick 93% |" for an empty original name.
-function taggedName(result, original) {
-    return describe(result) + " |" + (original ? " " + original : "");
+function taggedName(result, original, unsure) {
+    return describe(result, unsure) + " |" + (original ? " " + original : "");
 }
 
 function isTagged(name) {
@@ -25,7 +40,19 @@ function originalName(name) {
     return match ? (match[1] || "") : name;
 }
 
+// The colour of an unsure clip: its class colour (0xRRGGBB) halfway to mid grey, each channel (c + 128) >> 1.
+function unsureColor(rgb) {
+    var out = 0;
+    for (var shift = 16; shift >= 0; shift -= 8) {
+        out += ((((rgb >> shift) & 0xFF) + 128) >> 1) << shift;
+    }
+    return out;
+}
+
+exports.UNSURE_BELOW = UNSURE_BELOW;
+exports.isUnsure = isUnsure;
 exports.describe = describe;
 exports.taggedName = taggedName;
 exports.isTagged = isTagged;
 exports.originalName = originalName;
+exports.unsureColor = unsureColor;

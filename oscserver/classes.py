@@ -19,6 +19,21 @@ DEFAULT_COLORS: dict[str, int] = {
     "other": 0x8A8A8A,       # grey
 }
 
+#: The DAW clients' default for marking a file as unsure: a calibrated confidence below this (0.6 sets aside about a
+#: quarter of the bundled model's out-of-fold files, right only half the time; see models/README.md, "Confidence").
+#: The Max device (drumtag_names.js) and the REAPER script (drumtag/settings.lua) keep the same default, as a
+#: percentage; the tests check both.
+UNSURE_BELOW = 0.6
+
+
+def unsure_color(rgb: int) -> int:
+    """The colour of an unsure file: its class colour halfway to mid grey, so the class still shows but muted.
+
+    Each channel becomes ``(c + 128) >> 1``; drumtag_names.js and drumtag/edits.lua compute the same (tested).
+    """
+    return sum(((((rgb >> shift) & 0xFF) + 128) >> 1) << shift for shift in (16, 8, 0))
+
+
 _HEX = re.compile(r"^(?:#|0x)?([0-9a-fA-F]{6})$")
 
 

@@ -1,5 +1,5 @@
 -- @description drumtag: classify drum samples in REAPER (colour, rename and route items by kick/snare/hat/...)
--- @version 0.1.0
+-- @version 0.1.1
 -- @author drumtag contributors
 -- @about
 --   # drumtag for REAPER
@@ -7,7 +7,8 @@
 --   Sends the audio files of the selected items (or of every item on the selected tracks) to a running
 --   `drumtag serve` and colours each item by its drum class (kick, snare, hat, percussion, other), with the
 --   colours the server sends. Optionally renames takes ("kick 93%", the original name stays recoverable) and
---   moves items to a track per class. All edits are one undo point; a summary lists the classes and failures.
+--   moves items to a track per class. A result the model is unsure of (confidence below 60%, a setting) gets a
+--   muted colour and "kick? 54%". All edits are one undo point; a summary lists the classes and failures.
 --
 --   Needs the drumtag server (`pip install drumtag`, then `drumtag serve`) and either Mavriq Lua Sockets
 --   (from ReaPack) or the `drumtag` command on this computer. See reaper/README.md in the drumtag repository.
@@ -17,7 +18,8 @@
 --   [main] drumtag - Settings.lua
 --   [nomain] drumtag/*.lua
 -- @changelog
---   First release: classify, route by drum type, restore take names, settings; OSC and drumtag send transports.
+--   Marks the results the model is unsure of: below the "Mark unsure below %" setting (60 by default; 0 turns
+--   it off) an item gets a muted shade of its class colour and a "?" after the class in its take name.
 
 -- Classify the selected items (or all items on the selected tracks) and colour them by drum class.
 local here = debug.getinfo(1, "S").source:match("^@(.*[/\\])") or ""

@@ -37,13 +37,19 @@ def _js_constant(name: str):
     return match.group(2) if match.group(1) else int(match.group(2))
 
 
-def test_device_javascript_under_node():
-    """Runs `node --test` on max_device/tests (fake LiveAPI and Max environment, patch checks, ES5 check)."""
+def _node(what: str) -> str:
+    """Path of node; fails under CI without it, else skips ``what``."""
     node = shutil.which("node")
     if node is None:
         if os.environ.get("CI"):
             pytest.fail("node is not on PATH: CI must install Node.js (18 or newer) to test the Max for Live device")
-        pytest.skip("node is not on PATH: the Max for Live device's tests (max_device/tests) need Node.js 18+")
+        pytest.skip(f"node is not on PATH: {what} needs Node.js 18+")
+    return node
+
+
+def test_device_javascript_under_node():
+    """Runs `node --test` on max_device/tests (fake LiveAPI and Max environment, patch checks, ES5 check)."""
+    node = _node("the Max for Live device's tests (max_device/tests)")
     files = sorted(str(p.relative_to(ROOT)) for p in (DEVICE / "tests").glob("*.test.js"))
     assert files, "max_device/tests has no *.test.js files"
     proc = subprocess.run([node, "--test", *files], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -87,6 +93,21 @@ def test_device_defaults_match_the_server():
     assert _js_constant("DEFAULT_REPLY_PORT") == protocol.DEFAULT_DEVICE_REPLY_PORT
     assert _js_constant("MAX_DATAGRAM") == protocol.MAX_DATAGRAM
     assert json.loads(f'"{_js_constant("CUT_MARK")}"') == protocol.CUT_MARK
+
+
+def test_device_unsure_mark_is_the_servers():
+    """drumtag_names.js's default threshold and muted colour are oscserver.classes' UNSURE_BELOW and unsure_color."""
+    from oscserver.classes import DEFAULT_COLORS, UNSURE_BELOW, unsure_color
+
+    node = _node("checking drumtag_names.js")
+    colors = sorted(set(DEFAULT_COLORS.values()) | {0x000000, 0xFFFFFF, 0x010203, 0xFEFDFC, 0x123456, 0x808080})
+    script = ("const n = require(process.argv[1]); const colors = JSON.parse(process.argv[2]);"
+              "console.log(JSON.stringify({below: n.UNSURE_BELOW, colors: colors.map(n.unsureColor)}));")
+    proc = subprocess.run([node, "-e", script, str(DEVICE / "drumtag_names.js"), json.dumps(colors)],
+                          capture_output=True, text=True, timeout=60, check=True)
+    out = json.loads(proc.stdout)
+    assert out["below"] == round(UNSURE_BELOW * 100)
+    assert out["colors"] == [unsure_color(c) for c in colors]
 
 
 def test_device_addresses_are_declared_and_it_handles_every_reply_its_requests_get():
@@ -137,13 +158,9 @@ def test_device_against_the_real_server_over_udp(synth_model, tmp_path):
     Selection, a missing file, tag all (session + arrangement, a file used twice, a MIDI clip) and tag rack; then
     restore names. Colours must be the server's colour of the label each name shows.
     """
-    node = shutil.which("node")
-    if node is None:
-        if os.environ.get("CI"):
-            pytest.fail("node is not on PATH: CI must install Node.js (18 or newer) to test the Max for Live device")
-        pytest.skip("node is not on PATH: the Max for Live device's loopback test needs Node.js 18+")
+    node = _node("the Max for Live device's loopback test")
     import synth
-    from oscserver.classes import DEFAULT_COLORS
+    from oscserver.classes import DEFAULT_COLORS, UNSURE_BELOW, unsure_color
     from oscserver.handlers import Context
     from oscserver.server import Server
 
@@ -175,10 +192,12 @@ def test_device_against_the_real_server_over_udp(synth_model, tmp_path):
     originals = {"kick": "Kick Take", "snare": "Snare", "hat": "Hat Loop", "kickAgain": "Kick Copy",
                  "chainKick": "Pad Kick", "chainHat": "Pad Hat"}
     for key, original in originals.items():
-        match = re.fullmatch(r"(\w+) (\d{1,3})% \| (.*)", tagged[key]["name"])
-        assert match and match.group(3) == original, tagged[key]
-        assert match.group(1) in synth_model.classes
-        assert tagged[key]["color"] == colors[match.group(1)], tagged[key]
+        match = re.fullmatch(r"(\w+)(\??) (\d{1,3})% \| (.*)", tagged[key]["name"])
+        assert match and match.group(4) == original, tagged[key]
+        label, marked, percent = match.group(1), match.group(2) == "?", int(match.group(3))
+        assert label in synth_model.classes
+        assert marked == (percent < round(UNSURE_BELOW * 100)), tagged[key]
+        assert tagged[key]["color"] == (unsure_color(colors[label]) if marked else colors[label]), tagged[key]
         assert restored[key] == original
     assert tagged["kickAgain"]["name"] == tagged["kick"]["name"].replace("Kick Take", "Kick Copy")
     assert tagged["missing"] == {"name": "Gone", "color": 0, "sets": 0}

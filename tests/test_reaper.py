@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import synth
-from oscserver.classes import DEFAULT_COLORS
+from oscserver.classes import DEFAULT_COLORS, UNSURE_BELOW, unsure_color
 
 ROOT = Path(__file__).resolve().parent.parent
 REAPER = ROOT / "reaper"
@@ -64,6 +64,20 @@ def test_lua(lua, lua_socket, name):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"Lua tests failed ({name}):\n{output}"
     assert " 0 failed, 0 skipped" in output, output
+
+
+def test_unsure_mark_is_the_servers(lua):
+    """settings.lua's default threshold and edits.lua's muted colour are oscserver.classes' (UNSURE_BELOW,
+    unsure_color)."""
+    colors = sorted(set(DEFAULT_COLORS.values()) | {0x000000, 0xFFFFFF, 0x010203, 0xFEFDFC, 0x123456, 0x808080})
+    script = ("local edits = require('drumtag.edits'); local settings = require('drumtag.settings'); "
+              "print(settings.DEFAULTS.unsure); for _, c in ipairs({" + ",".join(map(str, colors)) + "}) do "
+              "print(edits.unsure_color(c)) end")
+    proc = _run([lua, "-e", "package.path = './?.lua;' .. package.path", "-e", script], cwd=REAPER)
+    assert proc.returncode == 0, proc.stderr
+    below, *muted = (int(line) for line in proc.stdout.split())
+    assert below == round(UNSURE_BELOW * 100)
+    assert muted == [unsure_color(c) for c in colors]
 
 
 def test_reapack_index_is_current():
@@ -154,10 +168,12 @@ def _check_run(run: dict, samples: dict, model, good: list[str], bad: list[str])
         path = samples[key]
         expected = classify_file(path, model)
         item = run["items"][path]
-        assert item["name"].startswith(expected.label + " "), (key, item, expected)
         percent = int(re.fullmatch(r"\S+ (\d+)%", item["name"]).group(1))
         assert abs(percent - expected.confidence * 100) <= 1, (key, item, expected)
-        assert item["color"] == _native(DEFAULT_COLORS[expected.label]), (key, item)
+        marked = percent < round(UNSURE_BELOW * 100)
+        assert item["name"].startswith(expected.label + ("? " if marked else " ")), (key, item, expected)
+        color = DEFAULT_COLORS[expected.label]
+        assert item["color"] == _native(unsure_color(color) if marked else color), (key, item)
         assert item["track"] == expected.label, (key, item)
     for key in bad:
         path = samples[key]

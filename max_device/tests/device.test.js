@@ -5,6 +5,7 @@
 const test = require("node:test");
 const assert = require("node:assert/strict");
 const { FakeLive, loadDevice } = require("./fake_max.js");
+const names = require("../drumtag_names.js");
 
 const KICK = "/Users/me/Samples/Drums/kick 01.wav";
 const SNARE = "/Users/me/Samples/Drums/snare 02.wav";
@@ -60,13 +61,72 @@ test("with naming on, the name gets a 'label NN% |' prefix that re-tagging repla
   assert.equal(clip.props.name, "kick 93% | Kick Take");
 
   device.send("tagclip");
-  result(device, device.lastRequest("/drumtag/classify"), KICK, "snare", 0.514, ODD_BLUE);
-  assert.equal(clip.props.name, "snare 51% | Kick Take", "the old prefix is replaced, not stacked");
+  result(device, device.lastRequest("/drumtag/classify"), KICK, "snare", 0.714, ODD_BLUE);
+  assert.equal(clip.props.name, "snare 71% | Kick Take", "the old prefix is replaced, not stacked");
   assert.equal(clip.props.color, ODD_BLUE);
 
   device.send("restore");
   assert.equal(clip.props.name, "Kick Take");
   assert.match(device.display("status"), /restored 1 name/);
+});
+
+test("a result below the Unsure setting (60% unless set) gets a muted colour and 'kick? 54%'; 0 marks nothing", () => {
+  const { live, clip } = setWithOneClip();
+  const device = loadDevice(live).startConnected();
+  device.send("naming", 1);
+  live.selectClip(clip);
+  result(device, device.lastRequest("/drumtag/classify"), KICK, "kick", 0.54, ODD_RED);
+  assert.equal(clip.props.color, names.unsureColor(ODD_RED));
+  assert.notEqual(clip.props.color, ODD_RED);
+  assert.equal(clip.props.name, "kick? 54% | Kick Take");
+  assert.match(device.display("status"), /unsure \(below 60%\), check it by ear/);
+  assert.match(device.display("last"), /^kick\? 54%/);
+
+  device.send("tagclip");
+  result(device, device.lastRequest("/drumtag/classify"), KICK, "kick", 0.93, ODD_RED);
+  assert.equal(clip.props.color, ODD_RED, "a confident answer takes the mark away");
+  assert.equal(clip.props.name, "kick 93% | Kick Take");
+
+  device.send("unsure", 55);
+  for (const [confidence, marked] of [[0.546, false], [0.544, true]]) {
+    device.send("tagclip");
+    result(device, device.lastRequest("/drumtag/classify"), KICK, "kick", confidence, ODD_RED);
+    assert.equal(clip.props.color === ODD_RED, !marked, `${confidence} against 55%: the percent the name shows`);
+  }
+  assert.equal(clip.props.name, "kick? 54% | Kick Take");
+  device.send("restore");
+  assert.equal(clip.props.name, "Kick Take", "restore knows the unsure mark");
+
+  device.send("unsure", 0);
+  device.send("tagclip");
+  result(device, device.lastRequest("/drumtag/classify"), KICK, "kick", 0.2, ODD_RED);
+  assert.equal(clip.props.color, ODD_RED);
+  assert.equal(clip.props.name, "kick 20% | Kick Take");
+
+  device.send("unsure", 101);
+  assert.match(device.display("status"), /unsure below: 101 is not a percentage \(0-100/);
+  device.send("tagclip");
+  result(device, device.lastRequest("/drumtag/classify"), KICK, "kick", 0.2, ODD_RED);
+  assert.equal(clip.props.color, ODD_RED, "a refused value leaves the setting as it was");
+});
+
+test("tag all counts the unsure files in its summary", () => {
+  const live = new FakeLive();
+  const k = live.audioClip("k", KICK);
+  const s = live.audioClip("s", SNARE);
+  const h = live.audioClip("h", HAT);
+  live.track("A", { slots: [k, s, h] });
+  const device = loadDevice(live).startConnected();
+  device.send("tagall");
+  const chunk = device.lastRequest("/drumtag/classify_many");
+  result(device, chunk, KICK, "kick", 0.95, ODD_RED);
+  result(device, chunk, SNARE, "snare", 0.41, ODD_BLUE);
+  result(device, chunk, HAT, "hat", 0.59, ODD_BLUE);
+  device.reply("/drumtag/done", chunk.id, "/drumtag/classify_many", 3, 0, 0);
+  assert.equal(k.props.color, ODD_RED);
+  assert.equal(s.props.color, names.unsureColor(ODD_BLUE));
+  assert.equal(h.props.color, names.unsureColor(ODD_BLUE));
+  assert.equal(device.display("status"), "done: tagged 3 clips (3 files); 2 files unsure (below 60%, muted colour)");
 });
 
 test("restore also strips prefixes written in an earlier session and leaves other names alone", () => {
@@ -201,7 +261,7 @@ test("tag all splits long path lists into requests that fit one datagram, sent o
     const chunk = sent[round];
     assert.ok(oscSize(chunk) <= 1400, `request of ${oscSize(chunk)} bytes`);
     for (const p of chunk.args) {
-      result(device, chunk, p, "kick", 0.5, ODD_RED);
+      result(device, chunk, p, "kick", 0.9, ODD_RED);
       seen.push(p);
     }
     device.reply("/drumtag/done", chunk.id, "/drumtag/classify_many", chunk.args.length, 0, 0);

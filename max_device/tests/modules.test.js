@@ -55,14 +55,19 @@ test("expects() knows which replies each request gets", () => {
 
 test("tagged names carry the original name back, for any original", () => {
   assert.equal(names.describe({ label: "kick", confidence: 0.934 }), "kick 93%");
+  assert.equal(names.describe({ label: "kick", confidence: 0.544 }, true), "kick? 54%");
+  assert.equal(names.originalName("kick? 54% | Kick Take"), "Kick Take");
+  assert.ok(!names.isTagged("kick?? 54% | x") && !names.isTagged("kick ?54% | x"));
   assert.ok(!names.isTagged("kick 100%"), "a user's own name without the separator is not drumtag's");
   assert.equal(names.originalName("Kick Take"), "Kick Take");
   const result = { label: "percussion", confidence: 0.456 };
   for (const original of ["Kick Take", "", "a | b", "snare 50% | older", "  spaced  ", "ü 100%", "kick 93% |"]) {
-    const tagged = names.taggedName(result, original);
-    assert.ok(tagged.startsWith("percussion 46% |"), tagged);
-    assert.ok(names.isTagged(tagged));
-    assert.equal(names.originalName(tagged), original, tagged);
+    for (const unsure of [false, true]) {
+      const tagged = names.taggedName(result, original, unsure);
+      assert.ok(tagged.startsWith(unsure ? "percussion? 46% |" : "percussion 46% |"), tagged);
+      assert.ok(names.isTagged(tagged));
+      assert.equal(names.originalName(tagged), original, tagged);
+    }
   }
 });
 

@@ -18,6 +18,7 @@ const jsSource = fs.readFileSync(DEVICE_JS, "utf8");
 const boxes = new Map(patcher.boxes.map((b) => [b.box.id, b.box]));
 const lines = patcher.lines.map((l) => ({ from: l.patchline.source, to: l.patchline.destination }));
 const osc = makeRequire()("drumtag_osc");
+const names = makeRequire()("drumtag_names");
 
 function jsConstant(name) {
   const match = new RegExp(`^var ${name} = ("?)([^";]*)\\1;`, "m").exec(jsSource);
@@ -155,7 +156,7 @@ test("every UI control sends a message drumtag.js handles, and every handler has
     assert.equal(controls[0].presentation, 1, `the control for ${b.text} is in the device view`);
   }
   for (const name of ["init", "tagclip", "tagall", "tagrack", "stop", "restore", "ping", "host", "port",
-    "replyport", "naming", "follow"]) {
+    "replyport", "naming", "follow", "unsure"]) {
     assert.ok(selectors.has(name), `no control sends ${name}`);
   }
 });
@@ -190,6 +191,14 @@ test("buttons are live.text in button mode; toggles, ports and host are real set
     assert.equal(value(b).parameter_initial_enable, 1);
   }
   assert.deepEqual(value(follow).parameter_initial, [/follow: 1/.test(jsSource) ? 1 : 0]);
+  const unsure = initial("unsure");
+  assert.equal(unsure.maxclass, "live.numbox");
+  assert.deepEqual(value(unsure).parameter_initial, [names.UNSURE_BELOW]);
+  assert.equal(value(unsure).parameter_type, 1, "integer parameter");
+  assert.equal(value(unsure).parameter_unitstyle, 5, "shown as a percentage");
+  assert.equal(value(unsure).parameter_mmin, 0);
+  assert.equal(value(unsure).parameter_mmax, 100);
+  assert.match(jsSource, /unsure: names\.UNSURE_BELOW/, "drumtag.js starts from the same default");
 });
 
 test("Live parameters have unique names and are listed in the patcher's parameters", () => {

@@ -1,5 +1,6 @@
 -- The edits drumtag makes in a project: colour items, rename takes (keeping the original name), move items to
--- a track per class, and restore the original names. The caller wraps them in one undo block.
+-- a track per class, and restore the original names. The caller wraps them in one undo block. A result whose
+-- confidence is below the "unsure" setting is marked: a muted colour and "kick? 54%".
 
 local edits = {}
 
@@ -12,9 +13,29 @@ function edits.native_color(reaper, rgb)
   return reaper.ColorToNative((rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF) | 0x1000000
 end
 
---- "kick 93%"
-function edits.take_label(label, confidence)
-  return string.format("%s %d%%", label, math.floor((confidence or 0) * 100 + 0.5))
+--- The confidence as names show it: a whole percent.
+function edits.percent(confidence)
+  return math.floor((confidence or 0) * 100 + 0.5)
+end
+
+--- Whether a result is marked unsure: the percent its name shows is below `below` (a percentage; 0: never).
+function edits.is_unsure(confidence, below)
+  return edits.percent(confidence) < (below or 0)
+end
+
+--- "kick 93%", or "kick? 54%" when unsure
+function edits.take_label(label, confidence, unsure)
+  return string.format("%s%s %d%%", label, unsure and "?" or "", edits.percent(confidence))
+end
+
+--- The colour of an unsure item: its class colour (0xRRGGBB) halfway to mid grey, each channel (c + 128) >> 1
+--- (oscserver/classes.py unsure_color, tested).
+function edits.unsure_color(rgb)
+  local out = 0
+  for _, shift in ipairs({ 16, 8, 0 }) do
+    out = out | ((((rgb >> shift) & 0xFF) + 128) >> 1) << shift
+  end
+  return out
 end
 
 function edits.color_item(reaper, item, take, rgb)
@@ -88,10 +109,11 @@ function edits.create_track(reaper, label, rgb)
 end
 
 --- Apply classifications. `plan` is a list of { target = { item, take, path, name }, result = reply };
---- `options.rename`, `options.route`; `class_order` lists classes in the model's order (new tracks follow it).
---- Returns a report { applied, renamed, moved, created = { labels }, vanished = { targets } }.
+--- `options.rename`, `options.route`, `options.unsure` (percent); `class_order` lists classes in the model's order
+--- (new tracks follow it). Returns a report { applied, renamed, moved, unsure, created = { labels },
+--- vanished = { targets } }.
 function edits.apply(reaper, plan, options, class_order)
-  local report = { applied = 0, renamed = 0, moved = 0, created = {}, vanished = {} }
+  local report = { applied = 0, renamed = 0, moved = 0, unsure = 0, created = {}, vanished = {} }
   local tracks = {}
   if options.route then
     local colors, wanted = {}, {}
@@ -126,9 +148,13 @@ function edits.apply(reaper, plan, options, class_order)
     if not reaper.ValidatePtr2(0, t.item, "MediaItem*") then
       report.vanished[#report.vanished + 1] = t
     else
-      edits.color_item(reaper, t.item, t.take, r.color)
+      local doubtful = edits.is_unsure(r.confidence, options.unsure)
+      edits.color_item(reaper, t.item, t.take, doubtful and edits.unsure_color(r.color) or r.color)
+      if doubtful then
+        report.unsure = report.unsure + 1
+      end
       if options.rename and reaper.ValidatePtr2(0, t.take, "MediaItem_Take*") then
-        edits.rename_take(reaper, t.take, edits.take_label(r.label, r.confidence))
+        edits.rename_take(reaper, t.take, edits.take_label(r.label, r.confidence, doubtful))
         report.renamed = report.renamed + 1
       end
       local track = tracks[r.label]

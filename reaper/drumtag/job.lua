@@ -183,7 +183,7 @@ function Job:finish()
       plan[#plan + 1] = { target = target, result = result }
     end
   end
-  local options = { rename = self.settings.rename, route = self.route }
+  local options = { rename = self.settings.rename, route = self.route, unsure = self.settings.unsure }
   if #plan > 0 then
     reaper.Undo_BeginBlock()
     reaper.PreventUIRefresh(1)

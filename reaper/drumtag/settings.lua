@@ -4,8 +4,10 @@ local settings = {}
 
 settings.SECTION = "drumtag"
 
---- Defaults: the server's address, seconds to wait for each reply, rename takes, the fallback command.
-settings.DEFAULTS = { host = "127.0.0.1", port = 9010, timeout = 10, rename = true, command = "drumtag" }
+--- Defaults: the server's address, seconds to wait for each reply, rename takes, the percent of confidence below
+--- which a result is marked unsure (0: never; oscserver/classes.py UNSURE_BELOW, tested), the fallback command.
+settings.DEFAULTS = { host = "127.0.0.1", port = 9010, timeout = 10, rename = true, unsure = 60,
+                      command = "drumtag" }
 
 local function parse(key, text)
   if key == "port" then
@@ -20,6 +22,13 @@ local function parse(key, text)
       return n
     end
     return nil, "timeout must be a number of seconds above 0 (at most 600), not " .. string.format("%q", text)
+  elseif key == "unsure" then
+    local n = math.tointeger(tonumber(text))
+    if n and n >= 0 and n <= 100 then
+      return n
+    end
+    return nil, "unsure below must be a whole percentage from 0 to 100 (0 marks nothing), not "
+      .. string.format("%q", text)
   elseif key == "rename" then
     local t = text:lower()
     if t == "y" or t == "yes" or t == "1" or t == "true" then
@@ -69,10 +78,10 @@ end
 --- Ask for the settings in a dialog; saves them and returns true, or false if cancelled, or nil and an error.
 function settings.edit(reaper)
   local current = settings.load(reaper)
-  local keys = { "host", "port", "timeout", "rename", "command" }
+  local keys = { "host", "port", "timeout", "rename", "unsure", "command" }
   -- values are separated by "|" (a path may hold commas); captions stay comma-separated
   local captions = "Server host,Server port,Seconds to wait per file,Rename takes (y/n),"
-    .. "drumtag command (fallback),extrawidth=220,separator=|"
+    .. "Mark unsure below % (0 = off),drumtag command (fallback),extrawidth=220,separator=|"
   local values = {}
   for i, key in ipairs(keys) do
     local v = current[key]

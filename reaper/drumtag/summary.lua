@@ -53,6 +53,11 @@ function summary.text(run)
   local report = run.report
   if report then
     add("  coloured %s", plural(report.applied, "item"))
+    if (report.unsure or 0) > 0 then
+      local renamed = run.options and run.options.rename
+      add("  %s unsure (confidence below %d%%, muted colour%s): check them by ear", plural(report.unsure, "item"),
+        run.options.unsure, renamed and ", \"?\" after the class" or "")
+    end
     if report.renamed > 0 then
       add("  renamed %s (\"drumtag - Restore original take names\" puts the old names back)",
         plural(report.renamed, "take"))

@@ -28,7 +28,7 @@ local function run_action(script, setup, report)
   local f = assert(io.open(driver, "w"))
   f:write(string.format("package.path = %q .. '?.lua;' .. package.path\n", TESTS))
   f:write("local fake = require('fake_reaper')\n")
-  f:write("local r, st = fake.new({ inputs = function(...) return true, 'localhost|9100|2.5|n|/opt/dt/bin/drumtag' end })\n")
+  f:write("local r, st = fake.new({ inputs = function(...) return true, 'localhost|9100|2.5|n|45|/opt/dt/bin/drumtag' end })\n")
   f:write("reaper = r\n")
   f:write(setup, "\n")
   f:write(string.format("dofile(%q)\n", REAPER_DIR .. script))
@@ -68,8 +68,8 @@ return {
   { "Settings: the dialog's answers are validated and saved", function()
     local out = run_action("drumtag - Settings.lua", "", [[
       local e = st.ext.drumtag
-      print(e.host, e.port, e.timeout, e.rename, e.command)]])
-    check.contains(out, "localhost\t9100\t2.5\tn\t/opt/dt/bin/drumtag", "saved")
+      print(e.host, e.port, e.timeout, e.rename, e.unsure, e.command)]])
+    check.contains(out, "localhost\t9100\t2.5\tn\t45\t/opt/dt/bin/drumtag", "saved")
   end },
 
   { "transport choice: LuaSocket first, else drumtag send, else one message saying what to install", function()
@@ -100,12 +100,18 @@ return {
     check.eq(s.host, "127.0.0.1", "default host")
     check.eq(s.port, 9010, "default port")
     check.eq(s.rename, true, "default rename")
-    st.ext.drumtag = { port = "70000", timeout = "abc", rename = "n" }
+    check.eq(s.unsure, 60, "default unsure below")
+    st.ext.drumtag = { port = "70000", timeout = "abc", rename = "n", unsure = "101" }
     s = settings.load(r)
     check.eq(s.port, 9010, "out-of-range port ignored")
     check.eq(s.timeout, 10, "unreadable timeout ignored")
     check.eq(s.rename, false, "rename off")
-    local answers = "127.0.0.1|0|5|y|drumtag"
+    check.eq(s.unsure, 60, "out-of-range unsure ignored")
+    st.ext.drumtag = { unsure = "0" }
+    check.eq(settings.load(r).unsure, 0, "0 turns the mark off")
+    local _, why = settings.parse("unsure", "55.5")
+    check.contains(why, "unsure below must be a whole percentage from 0 to 100", "unsure refused")
+    local answers = "127.0.0.1|0|5|y|60|drumtag"
     local r2, st2 = fake.new({ inputs = function() return true, answers end })
     local ok, err = settings.edit(r2)
     check.eq(ok, nil, "refused")

@@ -66,7 +66,8 @@ local function by_name(request)
   elseif name:match("^slow") then
     return nil
   end
-  return { result(request, name:match("^(%a+)"), 0.93) }
+  local confidence = tonumber(name:match("_c(%d+)")) -- "snare_c54.wav": confidence 0.54
+  return { result(request, name:match("^(%a+)"), confidence and confidence / 100 or 0.93) }
 end
 
 local function classify(r, transport, opts)
@@ -113,6 +114,44 @@ return {
     check.contains(run.text, "classified 2 of 2 items", "summary")
     check.contains(run.text, "kick 1, hat 1", "counts in model order")
     check.contains(st.console_text(), "renamed 2 takes", "summary shown in the console")
+  end },
+
+  { "a result below the unsure setting (60% unless set) gets a muted colour and 'snare? 54%'", function()
+    local r, st = fake.new()
+    local tr = st.add_track("Drums")
+    local sure = st.add_item(tr, "/s/kick_c93.wav", { selected = true })
+    local unsure = st.add_item(tr, "/s/snare_c54.wav", { selected = true, take_color = 0x1000001 })
+    local edge = st.add_item(tr, "/s/hat_c60.wav", { selected = true })
+    local run = classify(r, scripted(by_name), { route = true })
+    st.run()
+    check.eq(sure.color, native(COLORS.kick), "confident: class colour")
+    check.eq(sure.takes[1].name, "kick 93%", "confident: plain name")
+    -- 0x405060 halfway to 0x808080, channel by channel: 0x60, 0x68, 0x70
+    check.eq(unsure.color, native(0x606870), "unsure: muted colour")
+    check.eq(unsure.takes[1].color, native(0x606870), "its take's own colour too")
+    check.eq(unsure.takes[1].name, "snare? 54%", "unsure: marked name")
+    check.eq(edge.takes[1].name, "hat 60%", "60% is not below 60%")
+    check.eq(unsure.track.name, "snare", "routed by its label all the same")
+    check.contains(run.text, "1 item unsure (confidence below 60%, muted colour, \"?\" after the class): "
+      .. "check them by ear", "summary")
+    check.eq(app.restore_names(r), 3, "restore puts back every name, marked or not")
+  end },
+
+  { "unsure below 0 marks nothing; with renaming off only the colour marks it", function()
+    local r, st = fake.new()
+    st.ext.drumtag = { unsure = "0" }
+    local item = st.add_item(st.add_track("A"), "/s/snare_c12.wav", { selected = true, name = "mine" })
+    local run = classify(r, scripted(by_name))
+    st.run()
+    check.eq(item.color, native(COLORS.snare), "class colour")
+    check.eq(item.takes[1].name, "snare 12%", "no mark")
+    check.ok(not run.text:find("unsure"), "no unsure line")
+    st.ext.drumtag = { unsure = "50", rename = "n" }
+    run = classify(r, scripted(by_name))
+    st.run()
+    check.eq(item.color, native(0x606870), "muted")
+    check.eq(item.takes[1].name, "snare 12%", "name left as it was")
+    check.contains(run.text, "1 item unsure (confidence below 50%, muted colour): check them by ear", "summary")
   end },
 
   { "with renaming off, take names stay", function()
