@@ -132,6 +132,9 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
                preroll: float = 0.005) -> Audio:
     """Decode the analysis window of ``path``: from just before its first sample above -60 dBFS, ``duration`` s long.
 
+    If nothing rises above -60 dBFS within ``max_seek`` seconds, the window after that quiet stretch is analysed as
+    it is (a song with a very quiet intro), unless it is silent too.
+
     Raises AudioError (naming the file and the reason) for missing, empty, unreadable, non-audio, silent or
     truncated files and for folders.
     """
@@ -157,6 +160,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
         pre = int(preroll * src_sr)
         kept: list[np.ndarray] = []
         start = None  # index in the file of the first non-silent sample
+        heard = False  # whether a sample above the threshold was found before max_seek
         pos = 0
         tail = np.zeros(0, dtype=np.float32)  # the last `pre` samples before the current block
         try:
@@ -168,7 +172,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
                     mono = _mono(block)
                     loud = _first_above(block, threshold)
                     if loud is not None:
-                        start = pos + loud
+                        start, heard = pos + loud, True
                         joined = np.concatenate([tail, mono]) if len(tail) else mono
                         first = len(tail) + loud
                         kept.append(joined[max(0, first - pre):])
@@ -196,6 +200,10 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
     if start is None or not kept:
         raise AudioError(path, f"silent: no sample above {SILENCE_DB:.0f} dBFS")
     y = (kept[0] if len(kept) == 1 else np.concatenate(kept))[: window + pre]  # a one-shot: one block, no copy
+    if not heard and not np.any(np.abs(y) > threshold):
+        raise AudioError(path, f"no sample above {SILENCE_DB:.0f} dBFS in its first "
+                               f"{(start + len(y)) / src_sr:.0f} s (drumtag looks {max_seek:g} s into a file for "
+                               "the start of the sound)")
     if not np.all(np.isfinite(y)):
         raise AudioError(path, "contains NaN or infinite samples")
     if src_sr != sr:

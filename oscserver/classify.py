@@ -67,13 +67,30 @@ def classify_file(path: str | os.PathLike, model) -> Prediction:
 def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     """Files as given; folders walked recursively (sorted, audio extensions only, hidden entries skipped).
 
+    Links to folders are followed, and each real folder is walked once: a link loop ends, and a folder reached
+    twice (itself and through a link) lists its files once, under the first spelling met.
     Raises AudioError for a path that does not exist.
     """
+    seen: set[tuple[int, int]] = set()
+
+    def first_visit(folder: str) -> bool:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return False
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if not first_visit(p):
+                continue
+            for root, dirs, files in os.walk(p, followlinks=True):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and first_visit(os.path.join(root, d)))
                 for name in sorted(files):
                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS:
                         yield os.path.join(root, name)

@@ -331,7 +331,11 @@ def similar(ctx: Context, req: Request) -> Iterator[Reply]:
     find = ctx.find_similar
     if find is None:
         from .similar import find_similar as find
-    neighbours = find(real, model=ctx.model, catalog_path=ctx.catalog_path, k=k)
+    allowed = None
+    if ctx.allow_roots:  # the catalog may list files outside them: those are not named either
+        def allowed(real_path: str) -> bool:
+            return any(_under(real_path, root) for root in ctx.allow_roots)
+    neighbours = find(real, model=ctx.model, catalog_path=ctx.catalog_path, k=k, allowed=allowed)
     for rank, n in enumerate(neighbours, 1):
         yield Reply(f"{P}/neighbor", (req.request_id, rank, n.path, float(n.distance), n.label or ""))
     yield Reply(f"{P}/done", (req.request_id, req.address, len(neighbours), 0, 0))

@@ -189,6 +189,16 @@ def _cut(text: str, limit: int) -> str:
             + data[len(data) - tail:].decode("utf-8", "ignore"))
 
 
+def _utf8(text: str) -> str:
+    """``text`` as OSC can carry it: a file name that is not valid UTF-8 (bytes kept by Python as surrogates) gets
+    U+FFFD for its stray bytes, so the reply still goes out and the request goes on."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _build(address: str, args, types) -> bytes:
     builder = OscMessageBuilder(address)
     for value, t in zip(args, types):
@@ -203,7 +213,7 @@ def encode_reply(reply: Reply, *, max_size: int = protocol.MAX_DATAGRAM) -> byte
     types = [a.type for a in spec.args] + [a.type for a in spec.repeated] * (extra // max(1, len(spec.repeated)))
     if len(types) != len(reply.args):
         raise ValueError(f"{reply.address}: {len(reply.args)} arguments do not match {spec.signature}")
-    args = list(reply.args)
+    args = [_utf8(a) if t == "s" and isinstance(a, str) else a for a, t in zip(reply.args, types)]
     data = _build(reply.address, args, types)
     while len(data) > max_size:
         strings = [i for i, t in enumerate(types) if t == "s" and len(args[i].encode("utf-8")) > 64]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -86,11 +87,12 @@ def _nearest(catalog: Catalog, model_id: str, qz: np.ndarray, mean: np.ndarray, 
 
 
 def find_similar(path: str | os.PathLike, *, model, catalog_path: str | os.PathLike | None = None,
-                 k: int = 10) -> list[Neighbor]:
+                 k: int = 10, allowed: Callable[[str], bool] | None = None) -> list[Neighbor]:
     """The ``k`` catalogued files nearest to ``path`` (tagged with ``model``), nearest first.
 
     ``path`` is featurized now unless its catalog row is current. Left out: the file itself (also through a link
-    to it), catalogued files that no longer exist, and second links to one file. Raises UsageError for
+    to it), catalogued files that no longer exist, second links to one file, and files whose real path
+    ``allowed`` refuses (the server's ``--allow-root``). Raises UsageError for
     ``k < 1``, AudioError for an unreadable file, CatalogError when the catalog has no rows of this model.
     """
     if k < 1:
@@ -114,7 +116,7 @@ def find_similar(path: str | os.PathLike, *, model, catalog_path: str | os.PathL
             found, seen = [], {real}
             for d, p, lab in rows:  # one entry per real file: links (an organize view) are not listed twice
                 target = os.path.realpath(p)
-                if target not in seen and os.path.exists(p):
+                if target not in seen and os.path.exists(p) and (allowed is None or allowed(target)):
                     seen.add(target)
                     found.append(Neighbor(p, d, lab))
             if len(found) >= k or len(rows) < want:

@@ -38,6 +38,21 @@ def test_leading_silence_is_skipped(tmp_path):
     assert np.max(np.abs(audio.y[:200])) > 0.01  # the sound starts within the first 10 ms
 
 
+def test_silence_longer_than_the_seek_limit_is_an_error_not_a_sound(tmp_path):
+    """Beyond max_seek the window is analysed as it is, but a silent window is still an error, never a class."""
+    long_silence = synth.write(tmp_path / "silence 36 s.wav", np.zeros(36 * 8000, np.float32), sr=8000)
+    with pytest.raises(AudioError, match=r"silence 36 s\.wav: no sample above -60 dBFS in its first \d+ s "
+                                         r"\(drumtag looks 30 s into a file"):
+        load_audio(long_silence)
+    late = np.concatenate([np.zeros(40 * 8000, np.float32), synth.kick(sr=8000)])
+    with pytest.raises(AudioError, match="no sample above -60 dBFS in its first"):
+        load_audio(synth.write(tmp_path / "kick after 40 s.wav", late, sr=8000))
+    # a very quiet intro, then a sound inside the window after it: analysed
+    intro = np.concatenate([np.zeros(int(30.5 * 8000), np.float32), synth.kick(sr=8000)])
+    audio = load_audio(synth.write(tmp_path / "quiet intro.wav", intro, sr=8000))
+    assert np.max(np.abs(audio.y)) > 0.5
+
+
 def test_very_short_file(tmp_path):
     y = synth.hat()[: int(0.01 * synth.SR)]  # 10 ms
     audio = load_audio(synth.write(tmp_path / "tick.wav", y), sr=22050)

@@ -243,8 +243,9 @@ def test_similar_sends_ranked_neighbours_then_done(tmp_path):
     path = put(tmp_path / "k.wav", "kick")
     calls = []
 
-    def find_similar(p, *, model, catalog_path=None, k=10):
+    def find_similar(p, *, model, catalog_path=None, k=10, allowed=None):
         calls.append((p, model, catalog_path, k))
+        assert allowed is None, "no --allow-root: nothing to filter"
         return [SimpleNamespace(path=f"/lib/{i}.wav", distance=0.5 * i, label="kick") for i in range(1, k + 1)]
 
     ctx = make_ctx(find_similar=find_similar, catalog_path="/tmp/cat.sqlite")

@@ -334,6 +334,21 @@ def test_a_long_path_reply_stays_within_one_safe_datagram(serve, real_ctx, clien
     assert address == f"{P}/error" and size <= protocol.MAX_DATAGRAM and "no such file" in args[2]
 
 
+def test_a_file_name_that_is_not_utf8_does_not_end_a_folder_request(serve, real_ctx, client, tmp_path):
+    """OSC strings are UTF-8: the reply for such a file carries U+FFFD for its stray bytes, and the others follow."""
+    folder = tmp_path / "names"
+    folder.mkdir()
+    synth.write(folder / "a kick.wav", synth.kick())
+    bad = os.fsdecode(os.fsencode(str(folder)) + b"/b snare \xff\xfe.wav")
+    synth.write(bad, synth.snare())
+    synth.write(folder / "c hat.wav", synth.hat())
+    client.send(serve(real_ctx), f"{P}/classify_many", 0, 9, str(folder))
+    replies = client.replies(f"{P}/classify_many")
+    results = sorted(args[1] for address, args in replies if address == f"{P}/result")
+    assert [os.path.basename(r) for r in results] == ["a kick.wav", "b snare \ufffd\ufffd.wav", "c hat.wav"]
+    assert replies[-1] == (f"{P}/done", [9, f"{P}/classify_many", 3, 0, 0])
+
+
 def test_stop_answers_waiting_requests_instead_of_dropping_them(synth_model, client, kick_wav):
     gate = Gate(synth_model)
     ctx = Context(model=synth_model, colors=dict(DEFAULT_COLORS), classify_file=gate.classify_file)

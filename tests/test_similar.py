@@ -130,3 +130,27 @@ def test_similar_command_prints_rank_distance_label_path(tagged, synth_model, ca
     assert main(["similar", query, "-k", "2", "--catalog", cat, "--model", synth_model.path, "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["rank"] for r in rows] == [1, 2] and rows[0]["path"] == path and rows[0]["label"] == "hat"
+
+
+def test_the_server_names_no_neighbour_outside_its_allow_root(tagged, synth_model, tmp_path):
+    """With --allow-root, /drumtag/similar lists only catalogued files inside those folders (the catalog may hold
+    others), also when a link inside the root points outside it."""
+    from oscserver import handlers
+    from oscserver.handlers import Context, Request
+
+    root, _ = tagged
+    cat = str(tmp_path / "own.sqlite")  # not the module's catalog: this test adds a link that it then removes
+    allowed_root = os.path.join(root, "hat")
+    outside = os.path.join(root, "snare", "snare 0 é.wav")
+    link = os.path.join(allowed_root, "link to a snare.wav")
+    os.symlink(outside, link)
+    try:
+        tag_paths([root], model=synth_model, catalog_path=cat)
+        ctx = Context(model=synth_model, colors={}, catalog_path=cat, allow_roots=(allowed_root,))
+        req = Request("/drumtag/similar", 0, 1, {"path": os.path.join(allowed_root, "hat 0 é.wav"), "k": 50}, (),
+                      "127.0.0.1")
+        neighbours = [r.args[2] for r in handlers.similar(ctx, req) if r.address == "/drumtag/neighbor"]
+    finally:
+        os.remove(link)
+    assert neighbours and all(os.path.realpath(p).startswith(allowed_root + os.sep) for p in neighbours)
+    assert len(neighbours) == 3  # the other hats; not the snares, nor the link that reaches one

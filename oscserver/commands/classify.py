@@ -34,8 +34,21 @@ def _table(preds, classes) -> str:
     return "\n".join(lines)
 
 
-def run(args) -> int:
+def _json_line(record: dict) -> str:
+    """One JSON line, UTF-8 as it is; a path that is not valid UTF-8 (Python keeps its stray bytes as surrogates)
+    is written with \\u escapes instead, so the line stays valid JSON and ``os.fsencode(json.loads(...))`` gives
+    the file's name back."""
     import json
+
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record, ensure_ascii=True)
+    return line
+
+
+def run(args) -> int:
     import sys
 
     from ..classify import classify_many, failed, iter_audio_files
@@ -58,15 +71,24 @@ def run(args) -> int:
     enabled = {"auto": None, "always": True, "never": False}[args.progress]
     if args.json:
         for pred in results:  # paths that do not exist
-            print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
-    with Progress(len(files), label="classify", enabled=enabled if len(files) > 1 else False) as bar:
-        for pred in classify_many(files, model, jobs=args.jobs):
-            bar.update()
-            n_failed += pred.error is not None
-            if args.json:
-                print(json.dumps(pred.to_dict(), ensure_ascii=False), flush=True)
-            else:
-                results.append(pred)
+            print(_json_line(pred.to_dict()), flush=True)
+    done = 0
+    try:
+        with Progress(len(files), label="classify", enabled=enabled if len(files) > 1 else False) as bar:
+            for pred in classify_many(files, model, jobs=args.jobs):
+                bar.update()
+                done += 1
+                n_failed += pred.error is not None
+                if args.json:
+                    print(_json_line(pred.to_dict()), flush=True)
+                else:
+                    results.append(pred)
+    except KeyboardInterrupt:
+        if not args.json:  # the table of the files finished so far: they are not lost
+            results.sort(key=lambda p: order.get(p.path, -1))
+            print(_table(results, model.classes), flush=True)
+        print(f"drumtag classify: interrupted after {done} of {len(files)} files", file=sys.stderr)
+        return 130
     if not args.json:
         results.sort(key=lambda p: order.get(p.path, -1))
         print(_table(results, model.classes))

@@ -1,0 +1,51 @@
+"""drumtag classify at the edges: walking folders with links, file names that are not UTF-8, and Ctrl-C in the
+middle of a folder."""
+
+import json
+import os
+
+import synth
+from oscserver import classify as classify_module
+from oscserver.classify import iter_audio_files
+from oscserver.cli import main
+
+
+def test_folder_links_are_followed_once_and_loops_end(tmp_path):
+    lib, elsewhere = tmp_path / "lib", tmp_path / "elsewhere"
+    kick = synth.write(lib / "a" / "kick.wav", synth.kick())
+    hat = synth.write(elsewhere / "hat.wav", synth.hat())
+    os.symlink(lib / "a", lib / "b again")          # the same folder twice
+    os.symlink(elsewhere, lib / "c linked")         # a folder outside, reached only through a link
+    os.symlink(lib, lib / "a" / "loop")             # a loop
+    found = list(iter_audio_files([lib]))
+    assert found == [kick, str(lib / "c linked" / "hat.wav")]
+    assert os.path.realpath(found[1]) == hat
+
+
+def test_json_lines_stay_valid_utf8_for_a_file_name_that_is_not(tmp_path, synth_model_path, capsys):
+    name = os.fsencode(str(tmp_path)) + b"/kick \xff\xfe.wav"
+    synth.write(os.fsdecode(name), synth.kick())
+    assert main(["classify", "--json", "--model", synth_model_path, str(tmp_path)]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    line.encode("utf-8")  # no stray bytes in the output
+    record = json.loads(line)
+    assert os.fsencode(record["path"]) == name, "the \\u escapes give the file's name back"
+    assert record["error"] is None
+
+
+def test_ctrl_c_prints_the_rows_finished_so_far(tmp_path, synth_model_path, monkeypatch, capsys):
+    paths = [synth.write(tmp_path / f"{label}.wav", synth.varied(label, 1)) for label in ("kick", "snare", "hat")]
+    real = classify_module.classify_many
+
+    def interrupted(files, model, **kw):
+        for n, pred in enumerate(real(files, model, jobs=1)):
+            if n == 2:
+                raise KeyboardInterrupt
+            yield pred
+
+    monkeypatch.setattr(classify_module, "classify_many", interrupted)
+    assert main(["classify", "--model", synth_model_path, *paths]) == 130
+    out, err = capsys.readouterr()
+    rows = out.splitlines()[1:]
+    assert [row.split()[-1] for row in rows] == paths[:2]
+    assert "interrupted after 2 of 3 files" in err
