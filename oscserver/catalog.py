@@ -80,6 +80,16 @@ def catalog_key(path: str | os.PathLike) -> str:
     return os.path.abspath(os.fspath(path))
 
 
+def storable(key: str) -> bool:
+    """Whether the catalog can hold this path: SQLite text is UTF-8, and a file name that is not valid UTF-8
+    reaches Python with its stray bytes as surrogates."""
+    try:
+        key.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def now_iso() -> str:
     """The current UTC time to the second, ISO 8601 (formatted once per second: every row written needs it)."""
     now = int(time.time())
@@ -219,14 +229,19 @@ class Catalog:
     # -- reading ----------------------------------------------------------------------------------------------
 
     def get(self, path: str | os.PathLike, *, features: bool = False) -> Entry | None:
+        """The row of ``path``, or None (also for a name that is not valid UTF-8: the catalog cannot hold one)."""
+        key = catalog_key(path)
+        if not storable(key):
+            return None
         row = self._db.execute(f"SELECT {_FULL if features else _LIGHT} FROM files WHERE path = ?",
-                               (catalog_key(path),)).fetchone()
+                               (key,)).fetchone()
         return _entry(row) if row else None
 
     def known(self, paths: list[str], *, batch: int = 500) -> dict[str, "Known"]:
         """What the catalog knows of each of ``paths`` (catalog keys) that has a row: one query per ``batch``
         paths, without the probabilities and features (what a scan needs to tell whether a file changed)."""
         out: dict[str, Known] = {}
+        paths = [p for p in paths if storable(p)]
         for i in range(0, len(paths), batch):
             part = paths[i: i + batch]
             sql = (f"SELECT path, size, mtime_ns, hash, model_id, label, error FROM files "

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from .catalog import Catalog, catalog_key, file_hash
+from .catalog import Catalog, catalog_key, file_hash, storable
 from .classify import MAX_PENDING, ClassifyStream, iter_audio_files
 from .errors import AudioError
 from .workers import default_jobs, start_preload
@@ -51,8 +51,9 @@ class TagSummary:
     model_id: str
     total: int = 0          # audio files found
     ok: int = 0             # classified in this run (``reused`` of them copied from an identical catalogued file)
-    failed: int = 0         # could not be read or classified: error rows
-    skipped: int = 0        # unchanged since their catalog row
+    failed: int = 0         # could not be read or classified: error rows (``still_failing`` of them unchanged)
+    skipped: int = 0        # unchanged since their catalog row, which is a classification
+    still_failing: int = 0  # unchanged since their catalog row, which is an error: counted in ``failed``
     reused: int = 0
     cancelled: bool = False
     elapsed: float = 0.0
@@ -77,7 +78,8 @@ class TagSummary:
         state = "cancelled after" if self.cancelled else "done:"
         reused = f" ({self.reused} from identical files)" if self.reused else ""
         out = [f"{state} {self.total} files in {self.elapsed:.1f} s ({self.files_per_second:.1f} files/s): "
-               f"{self.ok} classified{reused}, {self.skipped} unchanged, {self.failed} failed"]
+               f"{self.ok} classified{reused}, {self.skipped} unchanged, {self.failed} failed"
+               + (f" ({self.still_failing} of them unchanged since they failed)" if self.still_failing else "")]
         labels = [f"{k} {v}" for k, v in sorted(self.by_label.items(), key=lambda kv: (kv[0] == "error", kv[0]))]
         if labels:
             out.append("classes: " + ", ".join(labels))
@@ -144,15 +146,6 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     return summary
 
 
-def _storable(key: str) -> bool:
-    """Whether SQLite can store the path (valid UTF-8: not every file name on Linux is)."""
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _windows(paths: Iterable[str]) -> Iterator[tuple[list[str], bool]]:
     """``(paths, last)``: ``FIRST_WINDOW`` paths, then ``WINDOW`` at a time; ``last`` for the final list."""
     it = iter(paths)
@@ -214,14 +207,14 @@ class _Run:
         found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry): new or changed
         sizes: collections.Counter = collections.Counter()
         keys = [catalog_key(path) for path in window]
-        known = {} if self.empty else catalog.known([k for k in keys if _storable(k)])
+        known = {} if self.empty else catalog.known(keys)
         for path, key in zip(window, keys):
             if self.cancelled():
                 return
             summary.total += 1
             if self.scanned is not None and summary.total % SCAN_REPORT_EVERY == 0:
                 self.scanned(summary.total)
-            if not _storable(key):
+            if not storable(key):
                 summary._failed(path, "the file name is not valid UTF-8, so the catalog cannot store it; rename it")
                 continue
             try:
@@ -233,8 +226,12 @@ class _Run:
             entry = known.get(key)
             if entry is not None and entry.model_id == self.model_id and entry.matches(st) \
                     and not (self.retry_errors and entry.error):
-                summary.skipped += 1
-                summary.by_label[entry.label or "error"] += 1
+                if entry.error:  # still an error: it fails this run too, so the exit status says so
+                    summary.still_failing += 1
+                    summary._failed(path, f"{entry.error} (unchanged since it failed; --retry-errors tries again)")
+                else:
+                    summary.skipped += 1
+                    summary.by_label[entry.label] += 1
                 continue
             found.append((key, st.st_size, st.st_mtime_ns, entry))
             sizes[st.st_size] += 1

@@ -197,3 +197,15 @@ def test_organize_command_takes_unsure_below(library, tmp_path, synth_model, cap
                  "--model", synth_model.path]) == 1
     assert "of them with confidence below 1 are in" in capsys.readouterr().out
     assert "unsure" in os.listdir(out)
+
+
+def test_a_file_name_that_is_not_utf8_is_left_out_and_the_others_are_placed(tmp_path, synth_model):
+    src = tmp_path / "src"
+    kick = synth.write(src / "a kick.wav", synth.kick())
+    synth.write(os.fsdecode(os.fsencode(str(src)) + b"/b \xff\xfe.wav"), synth.hat())
+    snare = synth.write(src / "c snare.wav", synth.snare())
+    out = tmp_path / "out"
+    s = organize(src, out, model=synth_model, catalog_path=tmp_path / "cat.sqlite")
+    assert (s.placed, s.unclassified, s.tagging.failed) == (2, 1, 1)
+    placed = sorted(os.path.realpath(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    assert placed == sorted([kick, snare])

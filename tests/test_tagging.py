@@ -181,7 +181,11 @@ def test_unchanged_rerun_classifies_nothing(library, tmp_path, synth_model, monk
     spy = Spy(monkeypatch)
     again = tag_paths([root], model=synth_model, catalog_path=cat)
     assert spy.paths == []
-    assert (again.skipped, again.ok, again.failed, again.total) == (first.total, 0, 0, first.total)
+    assert first.failed == 2  # the library's two broken files
+    # unchanged files are not classified again; the broken ones still fail, so the run says so
+    assert (again.skipped, again.ok, again.failed, again.total) == (first.total - 2, 0, 2, first.total)
+    assert again.still_failing == 2 and len(again.errors) == 2
+    assert all("unchanged since it failed; --retry-errors tries again" in reason for _, reason in again.errors)
     assert again.by_label == first.by_label
     assert {p: e.tagged_at for p, e in rows(cat).items()} == {p: e.tagged_at for p, e in before.items()}
 
@@ -197,7 +201,7 @@ def test_changed_file_is_classified_again_and_touched_file_is_not(library, tmp_p
     spy = Spy(monkeypatch)
     s = tag_paths([root], model=synth_model, catalog_path=cat)
     assert spy.paths == [changed]
-    assert s.ok == 1 and s.skipped == s.total - 1
+    assert s.ok == 1 and s.skipped + s.still_failing == s.total - 1
     got = rows(cat)
     assert got[changed].hash == file_hash(changed) and got[changed].label == "hat"
     assert got[touched].mtime_ns == 10**18  # the new mtime is recorded, so the next run skips it quickly
@@ -326,7 +330,8 @@ def test_retry_errors_tries_unchanged_failures_again(library, tmp_path, synth_mo
     cat = str(tmp_path / "cat.sqlite")
     tag_paths([root], model=synth_model, catalog_path=cat)
     spy = Spy(monkeypatch)
-    assert tag_paths([root], model=synth_model, catalog_path=cat).failed == 0 and spy.paths == []
+    unchanged = tag_paths([root], model=synth_model, catalog_path=cat)
+    assert (unchanged.failed, unchanged.still_failing) == (2, 2) and spy.paths == []
     s = tag_paths([root], model=synth_model, catalog_path=cat, retry_errors=True)
     assert sorted(spy.paths) == [os.path.join(root, "bad", "corrupt.wav"), os.path.join(root, "bad", "empty.wav")]
     assert s.failed == 2
@@ -365,7 +370,7 @@ def test_ctrl_c_keeps_what_was_done_and_the_next_run_continues(library, tmp_path
     spy = Spy(monkeypatch)
     s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=jobs)
     assert sorted(spy.paths) == sorted(every - kept)
-    assert s.skipped == 4 and s.ok + s.failed == len(every) - 4
+    assert s.skipped + s.still_failing == 4 and s.ok + s.failed - s.still_failing == len(every) - 4
 
 
 def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_model, monkeypatch):
@@ -384,7 +389,7 @@ def test_cancel_stops_the_run_and_the_next_run_does_the_rest(tmp_path, synth_mod
     assert s.cancelled and 3 <= done < total and len(rows(cat)) == done
     spy = Spy(monkeypatch)
     s = tag_paths([root], model=synth_model, catalog_path=cat, jobs=1)
-    assert not s.cancelled and len(spy.paths) == total - done and s.skipped == done
+    assert not s.cancelled and len(spy.paths) == total - done and s.skipped + s.still_failing == done
 
 
 @pytest.mark.parametrize("sig, jobs", [(signal.SIGKILL, 1), (signal.SIGINT, 2)], ids=["crash", "ctrl-c"])
@@ -453,9 +458,9 @@ def test_tag_command_prints_a_summary_and_exit_status(library, tmp_path, synth_m
     assert f"{len(files) + 2} files" in out and f"{len(files)} classified" in out and "2 failed" in out
     assert "corrupt.wav" in out and f"catalog: {cat}" in out
     assert err == ""  # no bar when stderr is not a terminal
-    assert main(["tag", root, "--catalog", cat, "--model", synth_model_path]) == 0
+    assert main(["tag", root, "--catalog", cat, "--model", synth_model_path]) == 1  # still failing
     out, _ = capsys.readouterr()
-    assert f"{len(files) + 2} unchanged" in out
+    assert f"{len(files)} unchanged, 2 failed (2 of them unchanged since they failed)" in out
 
 
 def test_tag_command_bar_counts_files_classified_while_the_scan_goes_on(library, tmp_path, synth_model_path,
