@@ -161,6 +161,33 @@ def _entry(row: tuple) -> Entry:
                  tagged_at=tagged_at, features=decode_features(rest[0]) if rest else None)
 
 
+#: what an SQLite database file starts with
+SQLITE_MAGIC = b"SQLite format 3\0"
+
+
+def is_sqlite(path: str) -> bool:
+    """Whether ``path`` is an SQLite database file (by its first bytes)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _refuse_non_catalog(path: str) -> None:
+    """CatalogError for a --catalog that is surely not one: a folder, an audio file name, or an existing file that
+    is not an SQLite database (SQLite would make an empty file into one, and refuse any other)."""
+    from .audio import AUDIO_EXTENSIONS
+
+    if os.path.isdir(path):
+        raise CatalogError(f"{path}: is a folder; give the catalog's file name (for example {path}/drumtag.sqlite)")
+    if os.path.splitext(path)[1].lower() in AUDIO_EXTENSIONS:
+        raise CatalogError(f"{path}: is named like an audio file, not a catalog; give a .sqlite file")
+    if os.path.isfile(path) and not is_sqlite(path):
+        what = "is empty" if os.path.getsize(path) == 0 else "is not an SQLite database"
+        raise CatalogError(f"{path}: {what}, so it is no drumtag catalog; give a new file name or a catalog")
+
+
 class Catalog:
     """An open catalog. Use as a context manager: leaving it commits what was written and closes it.
 
@@ -170,6 +197,7 @@ class Catalog:
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
                  commit_every: int = 64, commit_seconds: float = 1.0):
         self.path = os.path.abspath(os.fspath(path)) if path is not None else default_catalog_path()
+        _refuse_non_catalog(self.path)
         if not create and not os.path.isfile(self.path):
             raise CatalogError(f"{self.path}: no catalog here yet; run `drumtag tag FOLDER` first "
                                f"(or pass the --catalog you tagged into)")

@@ -106,8 +106,10 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
     else:
         grouping = f"pack folder {group_level} level(s) below each class folder"
         if loose and group_level > 0:
-            log.warning("%d files sit directly in a class folder with no pack folder: each is its own group, "
-                        "so cross-validation is a random split for them and will look better than it is", loose)
+            where = ("sit directly in a class folder with no pack folder" if group_level == 1 else
+                     f"are not inside a folder {group_level} levels below their class folder")
+            log.warning("%d files %s: each is its own group, so cross-validation is a random split for them "
+                        "and will look better than it is", loose, where)
             grouping += f" ({loose} files without one are their own groups)"
     return Dataset(items, grouping)
 

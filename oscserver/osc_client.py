@@ -110,13 +110,21 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
     progress keeps going); raises ReplyTimeout when it passes.
     """
     rid = random.randint(1, 2 ** 31 - 1) if request_id is None else request_id
-    family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    try:
+        family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host}: cannot find this host ({getattr(exc, 'strerror', None) or exc})") from None
+    except OverflowError:
+        raise UsageError(f"--port {port}: not a port (1-65535)") from None
     dgram = build(address, [0, rid, *args])
     if len(dgram) > MAX_REQUEST:
         raise UsageError(f"the request is {len(dgram)} bytes, more than one UDP datagram holds ({MAX_REQUEST}); "
                          "send fewer paths per request, or their folder")
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.sendto(dgram, sockaddr)
+        try:
+            sock.sendto(dgram, sockaddr)
+        except OSError as exc:
+            raise UsageError(f"cannot send to {host}:{port} ({exc.strerror or exc})") from None
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()

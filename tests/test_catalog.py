@@ -251,3 +251,40 @@ def test_export_errors_name_the_problem(tmp_path, catalog, capsys):
     assert main(["export", "--catalog", catalog, "-o", str(tmp_path / "no" / "dir" / "x.csv")]) == 2
     err = capsys.readouterr().err
     assert "x.csv" in err and "cannot write" in err
+
+
+def test_a_catalog_path_that_is_surely_not_a_catalog_is_refused_and_left_as_it_was(tmp_path):
+    empty_audio = tmp_path / "kick.wav"
+    empty_audio.write_bytes(b"")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    for path, reason in ((empty_audio, "named like an audio file"), (notes, "is not an SQLite database"),
+                         (empty, "is empty"), (tmp_path, "is a folder")):
+        with pytest.raises(CatalogError, match=reason):
+            Catalog(path)
+    assert empty_audio.read_bytes() == b"" and notes.read_text() == "my notes" and empty.read_bytes() == b""
+    with Catalog(tmp_path / "new.sqlite") as c:  # a new file, and then an existing catalog, are fine
+        put_row(c, "/a.wav")
+    with Catalog(tmp_path / "new.sqlite") as c:
+        assert c.count() == 1
+
+
+def test_export_never_replaces_the_catalog_or_another_database(tmp_path, capsys):
+    cat = str(tmp_path / "cat.sqlite")
+    with Catalog(cat) as c:
+        put_row(c, "/a.wav")
+    before = open(cat, "rb").read()
+    os.symlink(cat, tmp_path / "same.sqlite")
+    other = str(tmp_path / "other.sqlite")
+    with Catalog(other) as c:
+        put_row(c, "/b.wav")
+    for output, reason in ((cat, "is the catalog itself"), (str(tmp_path / "same.sqlite"), "is the catalog itself"),
+                           (other, "is an SQLite database")):
+        assert main(["export", "--catalog", cat, "-o", output]) == 2
+        assert reason in capsys.readouterr().err
+    assert open(cat, "rb").read() == before
+    with Catalog(other) as c:
+        assert c.count() == 1
+    assert main(["export", "--catalog", cat, "-o", str(tmp_path / "out.csv")]) == 0

@@ -115,3 +115,34 @@ def test_train_offers_exactly_the_weightings_training_knows():
     train = next(a for a in parser._subparsers._group_actions[0].choices.values() if a.prog.endswith(" train"))
     weighting = next(a for a in train._actions if a.dest == "weighting")
     assert tuple(weighting.choices) == WEIGHTINGS and weighting.default == WEIGHTINGS[0]
+
+
+def test_train_refuses_bad_options_before_any_work(synth_train_dir, tmp_path, capsys, monkeypatch):
+    from oscserver import dataset
+
+    def no_work(*a, **kw):
+        raise AssertionError("the dataset was read before the options were checked")
+
+    monkeypatch.setattr(dataset, "load_dataset", no_work)
+    for option, value, reason in (("--cv-splits", "1", "must be at least 2, not 1"),
+                                  ("--cv-splits", "0", "must be at least 2, not 0"),
+                                  ("--cv-repeats", "0", "must be at least 1"),
+                                  ("--augment", "-1", "must be at least 0"),
+                                  ("--group-level", "0", "must be at least 1"),
+                                  ("-j", "0", "must be at least 1")):
+        with pytest.raises(SystemExit) as stop:
+            main(["train", synth_train_dir, option, value])
+        assert stop.value.code == 2
+        assert f"argument {option}" in (err := capsys.readouterr().err) and reason in err, (option, value, err)
+    for output, reason in ((tmp_path, "is a folder"), (tmp_path / "no such" / "m.joblib", "does not exist")):
+        assert main(["train", synth_train_dir, "-o", str(output)]) == 2
+        assert reason in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["classify", "evaluate", "tag", "organize"])
+def test_jobs_must_be_at_least_one(command, tmp_path, capsys):
+    argv = {"classify": ["classify", str(tmp_path)], "evaluate": ["evaluate", str(tmp_path)],
+            "tag": ["tag", str(tmp_path)], "organize": ["organize", str(tmp_path), "--into", str(tmp_path / "o")]}
+    with pytest.raises(SystemExit) as stop:
+        main(argv[command] + ["-j", "-3"])
+    assert stop.value.code == 2 and "must be at least 1, not -3" in capsys.readouterr().err

@@ -392,9 +392,10 @@ def test_send_prints_a_table_or_json_and_exits_by_outcome(serve, real_ctx, kick_
     assert code == 1 and "no such file" in err and missing in err
     code, out, _ = send(capsys, server, "--json", "classify", missing)
     assert code == 1 and json.loads(out)["address"] == f"{P}/classify"
-    code, out, _ = send(capsys, server, "--json", "classify_many", kick_wav, missing)
+    code, out, err = send(capsys, server, "--json", "classify_many", kick_wav, missing)
     lines = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and lines[-1]["reply"] == f"{P}/done" and (lines[-1]["ok"], lines[-1]["failed"]) == (1, 1)
+    assert code == 1 and lines[-1]["reply"] == f"{P}/done" and (lines[-1]["ok"], lines[-1]["failed"]) == (1, 1)
+    assert "1 files failed" in err  # as drumtag classify: a file that failed makes the exit status 1
     assert {d["reply"] for d in lines} >= {f"{P}/result", f"{P}/file_error"}
 
 
@@ -416,6 +417,25 @@ def test_send_times_out_with_exit_3_and_refuses_bad_usage_with_exit_2(capsys):
     for argv in (["send", "classify"], ["send", "frobnicate"], ["send", "cancel", "seven"], ["send", "ping", "x"]):
         assert cli.main(argv) == 2, argv
         assert "error" in capsys.readouterr().err
+    assert cli.main(["send", "--host", "nosuchhost.invalid", "ping"]) == 2
+    assert "--host nosuchhost.invalid: cannot find this host" in capsys.readouterr().err
+    for bad in ("0", "70000", "x"):
+        with pytest.raises(SystemExit) as stop:  # argparse refuses it, before any socket
+            cli.main(["send", "--port", bad, "ping"])
+        assert stop.value.code == 2 and "argument --port:" in capsys.readouterr().err
+
+
+def test_send_exits_1_when_a_folder_request_is_stopped_before_its_end(serve, synth_model, kick_wav, capsys):
+    """The server stopping (or a cancel from elsewhere) ends the request with done cancelled=1: not a success."""
+    def stopped_many(files, model, *, cancel=None, batch=1):
+        yield classify_file(files[0], model)
+        cancel.set()  # what the server's stop does to the requests it is running
+
+    server = serve(Context(model=synth_model, colors=dict(DEFAULT_COLORS), classify_many=stopped_many,
+                           progress_interval=60))
+    code, out, err = send(capsys, server, "--json", "classify_many", kick_wav, kick_wav)
+    assert json.loads(out.splitlines()[-1])["cancelled"] == 1
+    assert code == 1 and "the request was stopped after 1 files" in err
 
 
 def test_tag_then_similar_with_the_real_catalog(serve, synth_model, tmp_path, capsys):

@@ -14,10 +14,12 @@ Exit code: 0 all classified, 1 some files failed, 2 bad arguments or model."""
 
 
 def add_arguments(p) -> None:
+    from ..argtypes import at_least
+
     p.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line")
     p.add_argument("--model", metavar="FILE", help="a model file from `drumtag train` (default: the bundled model)")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: every core)")
+    p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
     p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
 

@@ -12,13 +12,15 @@ Prints accuracy, macro-F1, per-class precision and recall and the confusion matr
 
 
 def add_arguments(p) -> None:
+    from ..argtypes import at_least
+
     p.add_argument("dataset", metavar="FOLDER-or-CSV")
     p.add_argument("--model", metavar="FILE", help="model file (default: the bundled model)")
     p.add_argument("--png", default="drumtag-confusion.png", metavar="FILE",
                    help="where to draw the confusion matrix (default: %(default)s; '' for none)")
     p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     p.add_argument("--errors", action="store_true", help="list every misclassified file")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: every core)")
+    p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
 
 
 def run(args) -> int:

@@ -70,11 +70,26 @@ def write_json(catalog, out, *, features: bool) -> int:
     return n
 
 
+def _check_output(output: str, catalog: str | None, is_sqlite, UsageError) -> None:
+    """Refuse an -o that would replace the catalog itself or another SQLite database."""
+    from ..catalog import default_catalog_path
+
+    catalog = catalog or default_catalog_path()
+    if os.path.exists(output) and os.path.exists(catalog) and os.path.samefile(output, catalog):
+        raise UsageError(f"-o {output}: is the catalog itself; write the export to another file")
+    if os.path.isfile(output) and is_sqlite(output):
+        raise UsageError(f"-o {output}: is an SQLite database (a catalog?); drumtag export does not replace one")
+    if os.path.isdir(output):
+        raise UsageError(f"-o {output}: is a folder; give a file name")
+
+
 def run(args) -> int:
     from ..atomicfile import atomic_write
-    from ..catalog import Catalog
+    from ..catalog import Catalog, is_sqlite
     from ..errors import UsageError
 
+    if args.output:
+        _check_output(args.output, args.catalog, is_sqlite, UsageError)
     fmt = args.format
     if fmt is None:
         ext = os.path.splitext(args.output or "")[1].lower()

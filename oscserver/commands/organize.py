@@ -24,6 +24,8 @@ Exit status: 0, or 1 when some files could not be classified or placed."""
 
 
 def add_arguments(parser) -> None:
+    from ..argtypes import at_least
+
     parser.add_argument("folder", metavar="FOLDER", help="the sample folder (read only)")
     parser.add_argument("--into", required=True, metavar="OUT", help="where to make the class folders")
     mode = parser.add_mutually_exclusive_group()
@@ -37,7 +39,7 @@ def add_arguments(parser) -> None:
                              "eight in ten right)")
     add_catalog_argument(parser)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("-j", "--jobs", type=at_least(1), metavar="N", help="worker processes (default: one per core)")
 
 
 def run(args) -> int:

@@ -15,15 +15,18 @@ requests:  ping | info | classify PATH | classify_many PATH... | cancel TARGET_I
            | similar PATH [K] | tag FOLDER...
 
 Relative paths are made absolute before sending. --timeout is the longest wait for the next
-reply. Exit status: 0 done, 1 the server replied with an error, 3 no reply in time, 2 usage.
+reply. Exit status: 0 done; 1 the server replied with an error, or a multi-file request ended
+with failed files or was stopped before its end (by a cancel from elsewhere, or the server
+stopping); 3 no reply in time; 2 usage (a bad argument, host or port).
 With --json each reply is one JSON object per line (keys: the reply's argument names)."""
 
 
 def add_arguments(parser) -> None:
     from .. import protocol
+    from ..argtypes import port
 
     parser.add_argument("--host", default=protocol.DEFAULT_HOST, help="server address (default %(default)s)")
-    parser.add_argument("--port", type=int, default=protocol.DEFAULT_PORT, help="server port (default %(default)s)")
+    parser.add_argument("--port", type=port, default=protocol.DEFAULT_PORT, help="server port (default %(default)s)")
     parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                         help="longest wait for a reply (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reply")
@@ -62,6 +65,18 @@ def format_reply(d: dict) -> str:
     return "\t".join(str(v) for k, v in d.items() if k not in ("reply", "request_id"))
 
 
+def _done_status(d: dict) -> int:
+    """Exit status of a multi-file request by its done reply: 1 if files failed or it was stopped early."""
+    if d["cancelled"]:
+        print(f"drumtag send: the request was stopped after {d['ok'] + d['failed']} files (cancelled from "
+              "elsewhere, or the server stopped)", file=sys.stderr)
+        return 1
+    if d["failed"]:
+        print(f"drumtag send: {d['failed']} files failed", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run(args) -> int:
     from .. import osc_client, protocol
 
@@ -81,6 +96,8 @@ def run(args) -> int:
                 print(format_reply(d), flush=True)
             if reply == f"{protocol.PREFIX}/error":
                 return 1
+            if reply == f"{protocol.PREFIX}/done":
+                return _done_status(d)
     except osc_client.ReplyTimeout as exc:
         print(f"drumtag send: timeout: {exc}", file=sys.stderr)
         return 3

@@ -25,10 +25,12 @@ def add_catalog_argument(parser) -> None:
 
 
 def add_arguments(parser) -> None:
+    from ..argtypes import at_least
+
     parser.add_argument("paths", nargs="+", metavar="FOLDER", help="folders (or files) to tag")
     add_catalog_argument(parser)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("-j", "--jobs", type=at_least(1), metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--retry-errors", action="store_true",
                         help="classify unchanged files that failed before again (e.g. after fixing permissions)")
 

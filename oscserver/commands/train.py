@@ -16,27 +16,45 @@ The model is written atomically to --output; an existing file there is kept as F
 
 
 def add_arguments(p) -> None:
+    from ..argtypes import at_least
+
     p.add_argument("dataset", metavar="FOLDER-or-CSV", help="folder of class subfolders, or a CSV of path,label,group")
     p.add_argument("-o", "--output", default="drumtag-model.joblib", metavar="FILE",
                    help="model file to write (default: %(default)s)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--group-level", type=int, default=1, metavar="N",
+    g.add_argument("--group-level", type=at_least(1), default=1, metavar="N",
                    help="the folder N levels below each class folder names the pack (default: %(default)s)")
     g.add_argument("--groups", metavar="CSV", help="CSV with columns path,group assigning each file to a pack")
     p.add_argument("--estimator", default=None,
                    help="extratrees, randomforest, hgb, svm or logreg (default: the bundled model's choice)")
-    p.add_argument("--augment", type=int, default=0, metavar="N",
+    p.add_argument("--augment", type=at_least(0), default=0, metavar="N",
                    help="augmented variants per training file (pitch, filter, noise, tail; default: %(default)s)")
     p.add_argument("--weighting", choices=("pack", "class"), default="pack",  # training.WEIGHTINGS (tested)
                    help="pack: every pack weighs the same, then every class (the bundled model's choice); "
                         "class: every file of a class weighs the same (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--cv-splits", type=int, default=5, metavar="K", help="cross-validation folds (default: 5)")
-    p.add_argument("--cv-repeats", type=int, default=3, metavar="R",
+    p.add_argument("--cv-splits", type=at_least(2), default=5, metavar="K", help="cross-validation folds (default: 5)")
+    p.add_argument("--cv-repeats", type=at_least(1), default=3, metavar="R",
                    help="cross-validate under R assignments of packs to folds, to show how much the score moves "
                         "(default: %(default)s; 1: once)")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="processes to use (default: every core)")
+    p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
     p.add_argument("--report", metavar="FILE", help="also write the cross-validation report as JSON")
+
+
+def _check_output(path: str) -> None:
+    """UsageError unless the model can be written at ``path``: not a folder, in a folder that exists and is
+    writable."""
+    import os
+
+    from ..errors import UsageError
+
+    if os.path.isdir(path):
+        raise UsageError(f"-o {path}: is a folder; give the model's file name (for example {path}/my-model.joblib)")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise UsageError(f"-o {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {path}: cannot write in {parent} (permission denied)")
 
 
 def run(args) -> int:
@@ -51,6 +69,7 @@ def run(args) -> int:
     from ..training import DEFAULT_ESTIMATOR, WEIGHTING_TEXT, repeats_line, train_model
     from ..atomicfile import atomic_copy, atomic_write
 
+    _check_output(args.output)  # before the work, not after it
     ds = load_dataset(args.dataset, group_level=args.group_level, groups_csv=args.groups)
     counts = ds.counts()
     print(f"training on {len(ds.items)} files: " + ", ".join(f"{c} {counts[c]}" for c in ds.classes)
