@@ -12,8 +12,11 @@ What drumtag writes, and what it keeps:
 - everything else in the file stays as it was: other items, the user's tags, unknown elements, attributes,
   namespaces, comments, the XML declaration and an ``xpacket`` wrapper (namespace declarations may move to the
   root element when the file is written back; XML-wise that is the same document);
-- writes are atomic (temporary file + rename), and the previous sidecar is kept as ``<GUID>.xmp.drumtag-backup``
-  (not ``.xmp``, so it cannot be read as a second sidecar); a folder whose tags would not change is not written.
+- writes are atomic (temporary file + rename), and the last sidecar drumtag did not write itself is kept as
+  ``<GUID>.xmp.drumtag-backup`` (not ``.xmp``, so it cannot be read as a second sidecar): drumtag's later writes do
+  not replace that backup with a version of its own; a folder whose tags would not change is not written;
+- ``remove`` deletes a sidecar drumtag created once nothing is left in it (with its backup and the sidecar
+  folder, if empty); a sidecar with anything of the user's in it is only written back.
 Live's own database is never touched. Whether a running Live notices an edited sidecar without a rescan is
 unverified.
 """
@@ -64,6 +67,7 @@ RDF_LI, RDF_BAG, RDF_DESC, RDF_RDF = (_q(NS_RDF, n) for n in ("li", "Bag", "Desc
 RDF_PARSETYPE = _q(NS_RDF, "parseType")
 ABL_ITEMS, ABL_PATH, ABL_KEYWORDS = (_q(NS_ABL, n) for n in ("items", "filePath", "keywords"))
 DT_KEYWORDS, DT_CREATED = _q(NS_DRUMTAG, "keywords"), _q(NS_DRUMTAG, "createdItem")
+XMP_CREATOR = _q(NS_XMP, "CreatorTool")
 
 _TEMPLATE = """<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0">
  <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -186,6 +190,16 @@ class Sidecar:
         if not (added or removed):
             return None
         return Change(name, tuple(sorted(added)), tuple(sorted(removed)))
+
+    def marked(self) -> bool:
+        """Whether drumtag has written to this sidecar: an item carries its marks."""
+        return any(li.find(DT_KEYWORDS) is not None or li.find(DT_CREATED) is not None for li in self._items.values())
+
+    def only_drumtags(self) -> bool:
+        """Whether drumtag created this sidecar and it holds no item (after ``remove_all``: nothing of the user's)."""
+        creator = next(self.root.iter(XMP_CREATOR), None)
+        made_here = creator is not None and (creator.text or "").strip().startswith("drumtag")
+        return made_here and not self._bag.findall(RDF_LI)
 
     def ours(self, li: ET.Element) -> list[str]:
         """The tags drumtag recorded as its own on an item."""
@@ -349,6 +363,8 @@ class FolderReport:
     stale: int = 0
     #: in a dry run: the folder is not writable, so a real run would fail
     not_writable: bool = False
+    #: remove: the sidecar was drumtag's own and is now empty, so it was deleted (with its backup)
+    deleted: bool = False
 
 
 def update_folder(folder: str, labels: dict[str, str | None] | None, *, dry_run: bool = False) -> FolderReport:
@@ -371,6 +387,7 @@ def update_folder(folder: str, labels: dict[str, str | None] | None, *, dry_run:
     except SidecarError as exc:
         report.error = f"{path}: {exc}; left as it is"
         return report
+    drumtags_own = sidecar.marked()  # the file as it is now was written by drumtag
     if labels is None:
         report.changes = sidecar.remove_all()
     else:
@@ -383,16 +400,40 @@ def update_folder(folder: str, labels: dict[str, str | None] | None, *, dry_run:
         report.not_writable = not os.access(target, os.W_OK)
         return report
     try:
+        if labels is None and sidecar.only_drumtags():
+            _delete_own(path)
+            report.written = report.deleted = True
+            return report
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if data is not None:
             report.backup = path + BACKUP_SUFFIX
-            atomic_copy(path, report.backup)
+            if not (drumtags_own and os.path.exists(report.backup)):  # keep the user's version, not drumtag's
+                atomic_copy(path, report.backup)
         with atomic_write(path, "wb") as f:
             f.write(sidecar.to_bytes())
         report.written = True
     except OSError as exc:
         report.error = f"cannot write {path} ({exc.strerror or exc})"
     return report
+
+
+def _delete_own(path: str) -> None:
+    """Delete a sidecar drumtag created (now empty), its backup if that too is only drumtag's, and the sidecar
+    folder if nothing else is in it."""
+    backup = path + BACKUP_SUFFIX
+    try:
+        with open(backup, "rb") as f:
+            old = Sidecar.parse(f.read())
+        old.remove_all()
+        if old.only_drumtags():
+            os.remove(backup)
+    except (OSError, SidecarError):
+        pass  # no backup, or one with something else in it: it stays
+    os.remove(path)
+    try:
+        os.rmdir(os.path.dirname(path))
+    except OSError:
+        pass  # other files in it
 
 
 def _folders(roots: Iterable[str]) -> Iterator[str]:

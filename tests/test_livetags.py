@@ -161,6 +161,43 @@ def test_items_drumtag_created_go_away_on_remove_unless_the_user_tagged_them(tmp
     assert "createdItem" not in open(side, encoding="utf-8").read()
 
 
+def test_the_backup_keeps_the_users_sidecar_through_later_runs(folder):
+    """A second write (a new label, or --remove) does not replace the backup with drumtag's own earlier version."""
+    lib, cat, side = folder
+    assert main(["live-tags", lib, "--catalog", cat]) == 0
+    catalogue(cat, os.path.join(lib, "tone.wav"), "hat")  # re-tagged: another write
+    assert main(["live-tags", lib, "--catalog", cat]) == 0
+    assert main(["live-tags", lib, "--remove"]) == 0
+    with open(side + BACKUP_SUFFIX, encoding="utf-8") as f:
+        assert f.read() == USER_SIDECAR
+    # the user edits the sidecar in Live (drumtag's marks gone): that version is the next backup
+    with open(side, "w", encoding="utf-8") as f:
+        f.write(USER_SIDECAR.replace("Vintage", "Vintage 2"))
+    assert main(["live-tags", lib, "--catalog", cat]) == 0
+    with open(side + BACKUP_SUFFIX, encoding="utf-8") as f:
+        assert "Vintage 2" in f.read()
+
+
+def test_remove_deletes_a_sidecar_drumtag_made_once_it_is_empty(tmp_path, capsys):
+    lib, cat = tmp_path / "lib", str(tmp_path / "cat.sqlite")
+    catalogue(cat, make_file(lib / "a.wav", b"a"), "hat")
+    list(live_tags([lib], catalog_path=cat))
+    catalogue(cat, str(lib / "a.wav"), "kick")
+    list(live_tags([lib], catalog_path=cat))  # a second write: a backup of drumtag's own version
+    assert main(["live-tags", str(lib), "--remove"]) == 0
+    assert "so it was deleted" in capsys.readouterr().out
+    assert sorted(os.listdir(lib)) == ["a.wav"], "no sidecar, backup or sidecar folder is left behind"
+    # one the user tagged too is only written back
+    list(live_tags([lib], catalog_path=cat))
+    side = sidecar_path(lib)
+    text = open(side, encoding="utf-8").read().replace("<rdf:li>Drums|Kick</rdf:li>",
+                                                       "<rdf:li>Drums|Kick</rdf:li><rdf:li>Mine</rdf:li>", 1)
+    with open(side, "w", encoding="utf-8") as f:
+        f.write(text)
+    list(live_tags([lib], remove=True))
+    assert keywords(side) == {"a.wav": ["Mine"]}
+
+
 def test_a_new_label_replaces_drumtags_old_tag(folder):
     lib, cat, side = folder
     list(live_tags([lib], catalog_path=cat))

@@ -55,7 +55,8 @@ def run(args) -> int:
                     print(f"  - {tag}\t{c.name}")
         else:
             backup = f" (previous version: {report.backup})" if report.backup else ""
-            print(f"{report.sidecar}: added {n_add}, removed {n_del} tags{backup}")
+            gone = "; it held only drumtag's tags, so it was deleted" if report.deleted else ""
+            print(f"{report.sidecar}: added {n_add}, removed {n_del} tags{backup}{gone}")
         written += 1
     verb = "would change" if args.dry_run else "changed"
     print(f"{written} folders {verb}, {unchanged} already up to date, {failed} failed"
