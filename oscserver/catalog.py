@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -328,6 +328,21 @@ class Catalog:
             (catalog_key(path), size, mtime_ns, hash, model_id, label, confidence,
              json.dumps(probabilities) if probabilities else None, encode_features(features), error, now_iso()))
         self._pending += 1
+
+    def paths_under(self, folder: str | os.PathLike) -> list[str]:
+        """The catalogued paths inside ``folder`` (at any depth), in path order."""
+        prefix = catalog_key(folder).rstrip(os.sep) + os.sep
+        end = prefix[:-1] + chr(ord(os.sep) + 1)  # every string that starts with prefix sorts before this
+        return [r[0] for r in self._db.execute("SELECT path FROM files WHERE path >= ? AND path < ? ORDER BY path",
+                                               (prefix, end))]
+
+    def delete(self, paths: Iterable[str]) -> int:
+        """Remove the rows of ``paths`` (catalog keys); returns how many there were."""
+        n = 0
+        for path in paths:
+            n += self._db.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
+            self._pending += 1
+        return n
 
     def touch(self, path: str, *, size: int, mtime_ns: int) -> None:
         """Record a new size/mtime for a row whose content (hash) did not change."""

@@ -23,6 +23,7 @@ def report(y_true, y_pred, classes) -> dict:
         "n": int(len(y_true)),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "macro_f1": round(float(f1_score(y_true, y_pred, labels=occurring, average="macro", zero_division=0)), 4),
+        "macro_f1_classes": occurring,
         "per_class": {c: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
                           "f1": round(float(f[i]), 4), "support": int(s[i])} for i, c in enumerate(classes)},
         "labels": classes,
@@ -33,10 +34,15 @@ def report(y_true, y_pred, classes) -> dict:
 def format_report(rep: dict) -> str:
     classes = rep["labels"]
     w = max(10, *(len(c) for c in classes)) + 1
-    lines = [f"accuracy {rep['accuracy']:.3f}   macro-F1 {rep['macro_f1']:.3f}   ({rep['n']} files)", "",
+    scored = rep.get("macro_f1_classes", classes)
+    over = "" if len(scored) == len(classes) else f" (over the {len(scored)} classes that occur: {', '.join(scored)})"
+    lines = [f"accuracy {rep['accuracy']:.3f}   macro-F1 {rep['macro_f1']:.3f}{over}   ({rep['n']} files)", "",
              f"{'class':<{w}} precision  recall     f1  support"]
     for c in classes:
         pc = rep["per_class"][c]
+        if c not in scored:  # neither in the files nor predicted: nothing to score
+            lines.append(f"{c:<{w}} {'-':>9} {'-':>7} {'-':>6} {pc['support']:8d}")
+            continue
         lines.append(f"{c:<{w}} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
     lines += ["", "confusion matrix (rows: true class, columns: predicted)",
               " " * w + "".join(f"{c:>{w}}" for c in classes)]

@@ -76,7 +76,8 @@ REQUESTS: tuple[Message, ...] = (
             replies=(f"{PREFIX}/model",)),
     Message(f"{PREFIX}/similar", _HEAD + (Arg("path", "s", "audio file to match"),
                                           Arg("k", "i", "how many neighbours (1-50)")),
-            "The k sounds in the catalog nearest to a file, nearest first, then done.",
+            "The k (1-50) sounds in the catalog nearest to a file, nearest first, then done (with --allow-root, "
+            "only files under those folders).",
             replies=(f"{PREFIX}/neighbor", f"{PREFIX}/done")),
     Message(f"{PREFIX}/tag", _HEAD, "Tag folders into the catalog (skipping unchanged files): progress, then done "
             "(ok counts files tagged or already up to date).",

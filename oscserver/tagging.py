@@ -54,6 +54,7 @@ class TagSummary:
     failed: int = 0         # could not be read or classified: error rows (``still_failing`` of them unchanged)
     skipped: int = 0        # unchanged since their catalog row, which is a classification
     still_failing: int = 0  # unchanged since their catalog row, which is an error: counted in ``failed``
+    pruned: int = 0         # rows of files under the tagged folders that no longer exist, removed
     reused: int = 0
     cancelled: bool = False
     elapsed: float = 0.0
@@ -87,6 +88,8 @@ class TagSummary:
             out.append(f"error: {path}: {reason}")
         if self.failed > len(self.errors):
             out.append(f"... and {self.failed - len(self.errors)} more errors (see `drumtag export`)")
+        if self.pruned:
+            out.append(f"removed from the catalog: {self.pruned} rows of files that are no longer there")
         out.append(f"catalog: {self.catalog_path}")
         return out
 
@@ -111,6 +114,17 @@ def _outermost(paths: Iterable[str | os.PathLike]) -> list[str]:
             seen.add(r)
             keep.append(p)
     return keep
+
+
+def _prune(catalog: Catalog, paths: list[str]) -> int:
+    """Remove the rows of files under the folders in ``paths`` that are gone (deleted, moved or renamed); rows of
+    files elsewhere, and of files that are there, stay. Never touches a file."""
+    gone = [p for folder in paths if os.path.isdir(folder) for p in catalog.paths_under(folder)
+            if not os.path.lexists(p)]
+    n = catalog.delete(gone)
+    if n:
+        log.info("removed %d catalog rows of files no longer under %s", n, ", ".join(paths))
+    return n
 
 
 def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | os.PathLike | None = None,
@@ -139,6 +153,8 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
             with ClassifyStream(model, jobs=jobs, cancel=cancel, batch=32) as stream:
                 _Run(catalog, model, summary, stream, progress=progress, cancel=cancel, retry_errors=retry_errors,
                      scanned=scanned).run(paths)
+            if not (cancel is not None and cancel.is_set()):
+                summary.pruned = _prune(catalog, paths)
         finally:
             summary.cancelled = cancel is not None and cancel.is_set()
             summary.elapsed = time.perf_counter() - start

@@ -562,3 +562,25 @@ def test_progress_without_total_and_duration_format():
     bar.update(7)
     assert "7 files" in bar.line() and "ETA" not in bar.line()
     assert (format_duration(75), format_duration(3725), format_duration(0)) == ("1:15", "1:02:05", "0:00")
+
+
+def test_rows_of_files_gone_from_a_tagged_folder_are_removed_and_nothing_else(library, tmp_path, synth_model):
+    root, files = library
+    files = sorted(files)
+    cat = str(tmp_path / "cat.sqlite")
+    elsewhere = synth.write(tmp_path / "elsewhere" / "kick.wav", synth.kick())
+    tag_paths([root], model=synth_model, catalog_path=cat)
+    tag_paths([elsewhere], model=synth_model, catalog_path=cat)
+    moved = files[0] + ".moved.wav"
+    os.rename(files[0], moved)
+    os.remove(files[1])
+    before = snapshot(root)
+    s = tag_paths([root], model=synth_model, catalog_path=cat)
+    assert s.pruned == 2 and "removed from the catalog: 2 rows" in "\n".join(s.lines())
+    paths = set(rows(cat))
+    assert files[0] not in paths and files[1] not in paths and moved in paths
+    assert elsewhere in paths, "rows outside the tagged folder stay"
+    assert snapshot(root) == before, "no file was touched"
+    os.remove(elsewhere)
+    assert tag_paths([root], model=synth_model, catalog_path=cat).pruned == 0  # not under the folder tagged
+    assert elsewhere in set(rows(cat))
