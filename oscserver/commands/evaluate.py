@@ -18,7 +18,8 @@ def add_arguments(p) -> None:
     p.add_argument("--model", metavar="FILE", help="model file (default: the bundled model)")
     p.add_argument("--png", default="drumtag-confusion.png", metavar="FILE",
                    help="where to draw the confusion matrix (default: %(default)s; '' for none)")
-    p.add_argument("--json", metavar="FILE", help="also write the report as JSON")
+    p.add_argument("--json", metavar="FILE",
+                   help="also write the whole report as JSON to FILE (the text still goes to stdout)")
     p.add_argument("--errors", action="store_true", help="list every misclassified file")
     p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
 
