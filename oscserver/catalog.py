@@ -174,17 +174,26 @@ def is_sqlite(path: str) -> bool:
         return False
 
 
+#: file name extensions of SQLite databases: an empty file named so is taken as a new catalog (``touch x.sqlite``)
+CATALOG_EXTENSIONS = (".sqlite", ".sqlite3", ".db", ".db3")
+
+
 def _refuse_non_catalog(path: str) -> None:
     """CatalogError for a --catalog that is surely not one: a folder, an audio file name, or an existing file that
-    is not an SQLite database (SQLite would make an empty file into one, and refuse any other)."""
+    is not an SQLite database (SQLite would make an empty file into one, and refuse any other); an empty file
+    named like a database (``CATALOG_EXTENSIONS``) is a new catalog."""
     from .audio import AUDIO_EXTENSIONS
 
     if os.path.isdir(path):
         raise CatalogError(f"{path}: is a folder; give the catalog's file name (for example {path}/drumtag.sqlite)")
-    if os.path.splitext(path)[1].lower() in AUDIO_EXTENSIONS:
+    ext = os.path.splitext(path)[1].lower()
+    if ext in AUDIO_EXTENSIONS:
         raise CatalogError(f"{path}: is named like an audio file, not a catalog; give a .sqlite file")
     if os.path.isfile(path) and not is_sqlite(path):
-        what = "is empty" if os.path.getsize(path) == 0 else "is not an SQLite database"
+        empty = os.path.getsize(path) == 0
+        if empty and ext in CATALOG_EXTENSIONS:
+            return
+        what = "is empty" if empty else "is not an SQLite database"
         raise CatalogError(f"{path}: {what}, so it is no drumtag catalog; give a new file name or a catalog")
 
 

@@ -14,9 +14,11 @@ What drumtag writes, and what it keeps:
   root element when the file is written back; XML-wise that is the same document);
 - writes are atomic (temporary file + rename), and the last sidecar drumtag did not write itself is kept as
   ``<GUID>.xmp.drumtag-backup`` (not ``.xmp``, so it cannot be read as a second sidecar): drumtag's later writes do
-  not replace that backup with a version of its own; a folder whose tags would not change is not written;
+  not replace that backup with a version of its own, nor with the user's document as ``remove`` wrote it back; a
+  folder whose tags would not change is not written;
 - ``remove`` deletes a sidecar drumtag created once nothing is left in it (with its backup and the sidecar
-  folder, if empty); a sidecar with anything of the user's in it is only written back.
+  folder, if empty), also one an earlier drumtag left behind empty; a sidecar with anything of the user's in it
+  (an item, an element or attribute drumtag does not write, a comment) is only written back.
 Live's own database is never touched. Whether a running Live notices an edited sidecar without a rescan is
 unverified.
 """
@@ -196,10 +198,20 @@ class Sidecar:
         return any(li.find(DT_KEYWORDS) is not None or li.find(DT_CREATED) is not None for li in self._items.values())
 
     def only_drumtags(self) -> bool:
-        """Whether drumtag created this sidecar and it holds no item (after ``remove_all``: nothing of the user's)."""
+        """Whether drumtag created this sidecar and nothing else is in it (after ``remove_all``: nothing of the
+        user's): no item, and no element, attribute, comment or processing instruction that drumtag's new sidecar
+        (``_TEMPLATE``) lacks."""
         creator = next(self.root.iter(XMP_CREATOR), None)
         made_here = creator is not None and (creator.text or "").strip().startswith("drumtag")
-        return made_here and not self._bag.findall(RDF_LI)
+        shape = _template_shape()
+        return made_here and all(isinstance(el.tag, str) and el.tag in shape and set(el.attrib) <= shape[el.tag]
+                                 for el in self.root.iter())
+
+    def same_content(self, other: "Sidecar") -> bool:
+        """Whether ``other`` is the same document: the same XML, comments included, up to attribute order, where
+        namespaces are declared and the whitespace around text (C14N), and the same text around the root."""
+        return (self.head.strip(), self.tail.strip(), _canonical(self.root)) == \
+            (other.head.strip(), other.tail.strip(), _canonical(other.root))
 
     def ours(self, li: ET.Element) -> list[str]:
         """The tags drumtag recorded as its own on an item."""
@@ -343,6 +355,20 @@ def _parse(text: str) -> ET.Element:
         raise SidecarError(f"not well-formed XML ({exc})") from None
 
 
+def _canonical(root: ET.Element) -> str:
+    return ET.canonicalize(ET.tostring(root, encoding="unicode"), with_comments=True, strip_text=True)
+
+
+_shape: dict[str, set[str]] = {}
+
+
+def _template_shape() -> dict[str, set[str]]:
+    """Element -> its attributes, in drumtag's new sidecar: all that a sidecar drumtag created holds of its own."""
+    if not _shape:
+        _shape.update((el.tag, set(el.attrib)) for el in _parse(_TEMPLATE.format(version="", date="")).iter())
+    return _shape
+
+
 def _namespaces(text: str) -> list[tuple[str, str]]:
     return [ns for _, ns in ET.iterparse(io.StringIO(text), events=("start-ns",))]
 
@@ -363,7 +389,8 @@ class FolderReport:
     stale: int = 0
     #: in a dry run: the folder is not writable, so a real run would fail
     not_writable: bool = False
-    #: remove: the sidecar was drumtag's own and is now empty, so it was deleted (with its backup)
+    #: remove: the sidecar was drumtag's own and is now empty, so it was deleted (with its backup); in a dry run,
+    #: it would be
     deleted: bool = False
 
 
@@ -393,28 +420,54 @@ def update_folder(folder: str, labels: dict[str, str | None] | None, *, dry_run:
     else:
         report.changes = [c for name, label in sorted(labels.items())
                           if (c := sidecar.set_tags(name, tags_for(label)))]
-    if not report.changes:
+    # also with no change: a sidecar an earlier drumtag left empty behind it
+    delete = labels is None and data is not None and sidecar.only_drumtags()
+    if not (report.changes or delete):
         return report
     if dry_run:
         target = os.path.dirname(path) if os.path.isdir(os.path.dirname(path)) else folder
         report.not_writable = not os.access(target, os.W_OK)
+        report.deleted = delete
         return report
     try:
-        if labels is None and sidecar.only_drumtags():
+        if delete:
             _delete_own(path)
             report.written = report.deleted = True
             return report
         os.makedirs(os.path.dirname(path), exist_ok=True)
         if data is not None:
-            report.backup = path + BACKUP_SUFFIX
-            if not (drumtags_own and os.path.exists(report.backup)):  # keep the user's version, not drumtag's
-                atomic_copy(path, report.backup)
+            report.backup = _back_up(path, data, drumtags_own)
         with atomic_write(path, "wb") as f:
             f.write(sidecar.to_bytes())
         report.written = True
     except OSError as exc:
         report.error = f"cannot write {path} ({exc.strerror or exc})"
     return report
+
+
+def _back_up(path: str, data: bytes, drumtags_own: bool) -> str:
+    """Copy the sidecar at ``path`` (its bytes ``data``) to its backup, unless the backup already holds the user's
+    version of it; the backup's path."""
+    backup = path + BACKUP_SUFFIX
+    if not _backup_is_current(backup, data, drumtags_own):
+        atomic_copy(path, backup)
+    return backup
+
+
+def _backup_is_current(backup: str, data: bytes, drumtags_own: bool) -> bool:
+    """Whether ``backup`` holds the user's last version of the sidecar that is now ``data``: ``data`` carries
+    drumtag's marks (drumtag wrote it from the backed-up one), or is the backup's document written back by drumtag
+    without its tags (``remove``), which would otherwise replace the user's own bytes. Anything else in ``data``
+    (the user edited the sidecar since, or it is new) is the version to keep."""
+    if not os.path.exists(backup):
+        return False
+    if drumtags_own:
+        return True
+    try:
+        with open(backup, "rb") as f:
+            return Sidecar.parse(f.read()).same_content(Sidecar.parse(data))
+    except (OSError, SidecarError):
+        return False
 
 
 def _delete_own(path: str) -> None:

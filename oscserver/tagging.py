@@ -89,7 +89,8 @@ class TagSummary:
         if self.failed > len(self.errors):
             out.append(f"... and {self.failed - len(self.errors)} more errors (see `drumtag export`)")
         if self.pruned:
-            out.append(f"removed from the catalog: {self.pruned} rows of files that are no longer there")
+            rows = "1 row of a file that is" if self.pruned == 1 else f"{self.pruned} rows of files that are"
+            out.append(f"removed from the catalog: {rows} no longer there")
         out.append(f"catalog: {self.catalog_path}")
         return out
 
@@ -119,12 +120,23 @@ def _outermost(paths: Iterable[str | os.PathLike]) -> list[str]:
 def _prune(catalog: Catalog, paths: list[str]) -> int:
     """Remove the rows of files under the folders in ``paths`` that are gone (deleted, moved or renamed); rows of
     files elsewhere, and of files that are there, stay. Never touches a file."""
-    gone = [p for folder in paths if os.path.isdir(folder) for p in catalog.paths_under(folder)
-            if not os.path.lexists(p)]
+    gone = [p for folder in paths if os.path.isdir(folder) for p in catalog.paths_under(folder) if _gone(p)]
     n = catalog.delete(gone)
     if n:
         log.info("removed %d catalog rows of files no longer under %s", n, ", ".join(paths))
     return n
+
+
+def _gone(path: str) -> bool:
+    """Whether ``path`` surely no longer exists: only "no such file" counts, not a folder that cannot be read now
+    (permissions, an I/O error), whose files may all still be there."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | os.PathLike | None = None,
@@ -236,7 +248,7 @@ class _Run:
             try:
                 st = os.stat(path)
             except OSError as exc:
-                _error_row(catalog, summary, self.model_id, path, size=-1, mtime_ns=-1,
+                _error_row(catalog, summary, self.model_id, key, size=-1, mtime_ns=-1,
                            reason=exc.strerror or str(exc))
                 continue
             entry = known.get(key)
@@ -244,7 +256,7 @@ class _Run:
                     and not (self.retry_errors and entry.error):
                 if entry.error:  # still an error: it fails this run too, so the exit status says so
                     summary.still_failing += 1
-                    summary._failed(path, f"{entry.error} (unchanged since it failed; --retry-errors tries again)")
+                    summary._failed(key, f"{entry.error} (unchanged since it failed; --retry-errors tries again)")
                 else:
                     summary.skipped += 1
                     summary.by_label[entry.label] += 1

@@ -288,3 +288,31 @@ def test_export_never_replaces_the_catalog_or_another_database(tmp_path, capsys)
     with Catalog(other) as c:
         assert c.count() == 1
     assert main(["export", "--catalog", cat, "-o", str(tmp_path / "out.csv")]) == 0
+
+
+def test_an_empty_file_named_like_a_database_is_a_new_catalog(tmp_path):
+    for name in ("touched.sqlite", "touched.db"):
+        (tmp_path / name).write_bytes(b"")
+        with Catalog(tmp_path / name) as c:
+            put_row(c, "/a.wav")
+        with Catalog(tmp_path / name, create=False) as c:
+            assert c.count() == 1
+    (tmp_path / "touched.wav").write_bytes(b"")
+    with pytest.raises(CatalogError, match="named like an audio file"):
+        Catalog(tmp_path / "touched.wav")
+    assert (tmp_path / "touched.wav").read_bytes() == b""
+
+
+def test_export_never_writes_over_the_files_sqlite_keeps_beside_the_catalog(tmp_path, capsys):
+    cat = str(tmp_path / "cat.sqlite")
+    with Catalog(cat) as c:
+        put_row(c, "/a.wav")
+    os.symlink(cat, tmp_path / "link.sqlite")
+    for catalog, output in ((cat, cat + "-wal"), (cat, cat + "-shm"), (cat, cat + "-journal"),
+                            (str(tmp_path / "link.sqlite"), cat + "-wal")):
+        assert main(["export", "--catalog", catalog, "-o", output]) == 2
+        err = capsys.readouterr().err
+        assert output in err and "beside the catalog" in err
+        assert not os.path.exists(output)
+    with Catalog(cat, create=False) as c:
+        assert c.count() == 1

@@ -198,6 +198,65 @@ def test_remove_deletes_a_sidecar_drumtag_made_once_it_is_empty(tmp_path, capsys
     assert keywords(side) == {"a.wav": ["Mine"]}
 
 
+def test_the_backup_keeps_the_users_bytes_after_remove_and_another_run(folder):
+    """--remove writes the user's document back (reformatted); the next run must not take that for the user's."""
+    lib, cat, side = folder
+    for args in (["--catalog", cat], ["--remove"], ["--catalog", cat]):
+        assert main(["live-tags", lib, *args]) == 0
+    with open(side + BACKUP_SUFFIX, encoding="utf-8") as f:
+        assert f.read() == USER_SIDECAR
+    # an edit of the user's after --remove is a version of their own: the next backup
+    assert main(["live-tags", lib, "--remove"]) == 0
+    text = open(side, encoding="utf-8").read().replace("Vintage", "Vintage 2")
+    with open(side, "w", encoding="utf-8") as f:
+        f.write(text)
+    assert main(["live-tags", lib, "--catalog", cat]) == 0
+    with open(side + BACKUP_SUFFIX, encoding="utf-8") as f:
+        assert f.read() == text
+
+
+def test_remove_deletes_an_empty_sidecar_an_earlier_drumtag_left_behind(tmp_path, capsys):
+    lib = tmp_path / "lib"
+    make_file(lib / "a.wav")
+    side = sidecar_path(lib)
+    for path in (side, side + BACKUP_SUFFIX):  # what drumtag's --remove used to leave: items gone, file kept
+        make_file(path, Sidecar.new().to_bytes())
+    assert main(["live-tags", str(lib), "--remove", "--dry-run"]) == 0
+    assert "so it would be deleted" in capsys.readouterr().out and os.path.exists(side)
+    assert main(["live-tags", str(lib), "--remove"]) == 0
+    out = capsys.readouterr().out
+    assert "so it was deleted" in out and "1 folders changed" in out
+    assert sorted(os.listdir(lib)) == ["a.wav"]
+
+
+@pytest.mark.parametrize("mine", ["<dc:title>My kit</dc:title>", "<!-- my note -->",
+                                  '<xmp:Rating>5</xmp:Rating>'])
+def test_remove_keeps_a_sidecar_drumtag_created_once_the_user_added_to_it(tmp_path, mine):
+    lib, cat = tmp_path / "lib", str(tmp_path / "cat.sqlite")
+    catalogue(cat, make_file(lib / "a.wav", b"a"), "hat")
+    list(live_tags([lib], catalog_path=cat))
+    side = sidecar_path(lib)
+    text = open(side, encoding="utf-8").read()
+    text = text.replace("<xmp:CreatorTool>", mine + "<xmp:CreatorTool>", 1)
+    with open(side, "w", encoding="utf-8") as f:
+        f.write(text)
+    [report] = list(live_tags([lib], remove=True))
+    assert not report.deleted and report.written
+    assert mine in open(side, encoding="utf-8").read() and keywords(side) == {}
+
+
+def test_remove_keeps_a_sidecar_drumtag_created_with_an_attribute_of_the_users(tmp_path):
+    lib, cat = tmp_path / "lib", str(tmp_path / "cat.sqlite")
+    catalogue(cat, make_file(lib / "a.wav", b"a"), "hat")
+    list(live_tags([lib], catalog_path=cat))
+    side = sidecar_path(lib)
+    text = open(side, encoding="utf-8").read().replace('rdf:about=""', 'rdf:about="" xmp:Label="Red"', 1)
+    with open(side, "w", encoding="utf-8") as f:
+        f.write(text)
+    [report] = list(live_tags([lib], remove=True))
+    assert not report.deleted and 'xmp:Label="Red"' in open(side, encoding="utf-8").read()
+
+
 def test_a_new_label_replaces_drumtags_old_tag(folder):
     lib, cat, side = folder
     list(live_tags([lib], catalog_path=cat))

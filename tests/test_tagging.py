@@ -584,3 +584,50 @@ def test_rows_of_files_gone_from_a_tagged_folder_are_removed_and_nothing_else(li
     os.remove(elsewhere)
     assert tag_paths([root], model=synth_model, catalog_path=cat).pruned == 0  # not under the folder tagged
     assert elsewhere in set(rows(cat))
+
+
+def test_a_still_failing_file_is_reported_under_the_same_absolute_path_on_every_run(tmp_path, synth_model,
+                                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    synth.write(tmp_path / "lib" / "snare.wav", synth.snare())
+    (tmp_path / "lib" / "notes.wav").write_text("not audio")
+    first = tag_paths(["lib"], model=synth_model, catalog_path="cat.sqlite")
+    again = tag_paths(["lib"], model=synth_model, catalog_path="cat.sqlite")
+    want = str(tmp_path / "lib" / "notes.wav")
+    assert [p for p, _ in first.errors] == [want] and [p for p, _ in again.errors] == [want]
+
+
+def test_a_row_is_pruned_only_when_its_file_is_surely_gone(tmp_path, synth_model, monkeypatch):
+    """A folder that cannot be read for now (permissions, an I/O error) still holds its files: their rows stay."""
+    lib = tmp_path / "lib"
+    kept = synth.write(lib / "locked" / "kick.wav", synth.kick())
+    gone = synth.write(lib / "gone" / "hat.wav", synth.hat())
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([lib], model=synth_model, catalog_path=cat)
+    os.remove(gone)
+    real_lstat = os.lstat
+
+    def lstat(path, *a, **kw):
+        if os.fspath(path).startswith(str(lib / "locked")):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_lstat(path, *a, **kw)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    s = tag_paths([lib], model=synth_model, catalog_path=cat)
+    monkeypatch.undo()
+    assert s.pruned == 1 and set(rows(cat)) == {kept}
+
+
+def test_osc_tag_counts_files_that_still_fail_as_failed_on_every_run(library, tmp_path, synth_model):
+    from oscserver import handlers, protocol
+    from oscserver.classes import DEFAULT_COLORS
+
+    root, files = library
+    ctx = handlers.Context(model=synth_model, colors=dict(DEFAULT_COLORS), catalog_path=str(tmp_path / "cat.sqlite"))
+    done = []
+    for rid in (1, 2):
+        req = handlers.Request(address=f"{protocol.PREFIX}/tag", reply_port=9000, request_id=rid, params={},
+                               rest=(root,))
+        done.append(list(handlers.tag(ctx, req))[-1].args)
+    # (request id, address, ok, failed, cancelled): the two broken files fail on the re-run too
+    assert [d[2:] for d in done] == [(len(files), 2, 0), (len(files), 2, 0)]

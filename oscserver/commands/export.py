@@ -70,6 +70,18 @@ def write_json(catalog, out, *, features: bool) -> int:
     return n
 
 
+#: the files SQLite keeps beside a database: what is in them is part of the catalog until it is checkpointed
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _companion(output: str, catalog: str) -> bool:
+    """Whether ``output`` names one of the catalog's companion files (``_COMPANIONS``), under either spelling of
+    the catalog (SQLite names them after the file a link points to), whether or not the file exists now."""
+    out = os.path.realpath(output)
+    bases = {os.path.abspath(catalog), os.path.realpath(catalog)}
+    return any(out == os.path.realpath(base + suffix) for base in bases for suffix in _COMPANIONS)
+
+
 def _check_output(output: str, catalog: str | None, is_sqlite, UsageError) -> None:
     """Refuse an -o that would replace the catalog itself or another SQLite database."""
     from ..catalog import default_catalog_path
@@ -77,6 +89,9 @@ def _check_output(output: str, catalog: str | None, is_sqlite, UsageError) -> No
     catalog = catalog or default_catalog_path()
     if os.path.exists(output) and os.path.exists(catalog) and os.path.samefile(output, catalog):
         raise UsageError(f"-o {output}: is the catalog itself; write the export to another file")
+    if _companion(output, catalog):
+        raise UsageError(f"-o {output}: is a file SQLite keeps beside the catalog (its write-ahead log, shared "
+                         f"memory or journal); write the export to another file")
     if os.path.isfile(output) and is_sqlite(output):
         raise UsageError(f"-o {output}: is an SQLite database (a catalog?); drumtag export does not replace one")
     if os.path.isdir(output):

@@ -14,13 +14,19 @@ For every folder under FOLDER with catalogued files (run `drumtag tag FOLDER` fi
 file into "<folder>/Ableton Folder Info/dc66a3fa-0fe1-5352-91cf-3ec237e9ee90.xmp": Drums|Kick,
 Drums|Snare, Drums|Hihat or Drums|Percussion (files classified "other" get no tag). Your own tags,
 other items and anything else in the file are kept; drumtag records which tags it added, so
---remove takes away exactly those (never a tag you had, even one with the same name). The previous
-sidecar is kept beside it as "...xmp.drumtag-backup". Live's own database is never touched.
+--remove takes away exactly those (never a tag you had, even one with the same name). Your sidecar as
+it was before drumtag's tags went in (as you last edited it) is kept beside it as
+"...xmp.drumtag-backup"; --remove deletes a sidecar drumtag created once nothing of yours is left in
+it (with its backup and folder). Live's own database is never touched.
 
 Files changed since they were tagged keep their tags until you tag them again. If Live is running,
 it may show the new tags only after it rescans the folder (unverified: if they do not appear,
 restart Live or remove and re-add the folder in the browser's Places).
 Exit status: 0, or 1 when a folder could not be updated (the others are)."""
+
+
+#: why --remove deletes a sidecar
+_OWN = "drumtag created it and nothing of yours is in it"
 
 
 def add_arguments(parser) -> None:
@@ -40,22 +46,23 @@ def run(args) -> int:
             failed += 1
             print(f"drumtag live-tags: {report.folder}: {report.error}", file=sys.stderr)
             continue
-        if not report.changes:
+        if not (report.changes or report.deleted):
             unchanged += 1
             continue
         n_add = sum(len(c.added) for c in report.changes)
         n_del = sum(len(c.removed) for c in report.changes)
         if args.dry_run:
             note = " (not writable: a real run would fail)" if report.not_writable else ""
-            print(f"{report.sidecar}: would add {n_add}, remove {n_del} tags{note}")
+            gone = f"; {_OWN}, so it would be deleted" if report.deleted else ""
+            print(f"{report.sidecar}: would add {n_add}, remove {n_del} tags{gone}{note}")
             for c in report.changes:
                 for tag in c.added:
                     print(f"  + {tag}\t{c.name}")
                 for tag in c.removed:
                     print(f"  - {tag}\t{c.name}")
         else:
-            backup = f" (previous version: {report.backup})" if report.backup else ""
-            gone = "; it held only drumtag's tags, so it was deleted" if report.deleted else ""
+            backup = f" (your version before drumtag's tags: {report.backup})" if report.backup else ""
+            gone = f"; {_OWN}, so it was deleted" if report.deleted else ""
             print(f"{report.sidecar}: added {n_add}, removed {n_del} tags{backup}{gone}")
         written += 1
     verb = "would change" if args.dry_run else "changed"
