@@ -10,40 +10,55 @@ from .atomicfile import atomic_write
 def report(y_true, y_pred, classes) -> dict:
     """A JSON-friendly report; the confusion matrix has true classes as rows, predictions as columns.
 
-    Macro-F1 averages over the classes that occur (as truth or as prediction): a test set without hats is not
-    scored as if every hat had been missed.
+    Macro-F1 averages over the classes present in the files scored (their true labels, ``macro_f1_classes``): a
+    test set without hats is not scored as if every hat had been missed. A class with no files has no recall or
+    F1 (None), and no precision either unless some file was taken for it (then its precision is 0).
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
     classes = list(classes)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
-    seen = set(map(str, y_true)) | set(map(str, y_pred))
-    occurring = [c for c in classes if c in seen] or classes
+    present = [c for c in classes if c in set(map(str, y_true))] or classes
+    predicted = set(map(str, y_pred))
     return {
         "n": int(len(y_true)),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
-        "macro_f1": round(float(f1_score(y_true, y_pred, labels=occurring, average="macro", zero_division=0)), 4),
-        "macro_f1_classes": occurring,
-        "per_class": {c: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
-                          "f1": round(float(f[i]), 4), "support": int(s[i])} for i, c in enumerate(classes)},
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
+        "macro_f1_classes": present,
+        "per_class": {c: _class_scores(c in present, c in predicted, p[i], r[i], f[i], s[i])
+                      for i, c in enumerate(classes)},
         "labels": classes,
         "confusion": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
     }
 
 
+def _class_scores(present: bool, predicted: bool, precision, recall, f1, support) -> dict:
+    """One class's figures; those a class without files does not have are None."""
+    def score(value, defined: bool):
+        return round(float(value), 4) if defined else None
+
+    return {"precision": score(precision, present or predicted), "recall": score(recall, present),
+            "f1": score(f1, present), "support": int(support)}
+
+
+def _cell(value, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:{width}.3f}"
+
+
 def format_report(rep: dict) -> str:
     classes = rep["labels"]
     w = max(10, *(len(c) for c in classes)) + 1
-    scored = rep.get("macro_f1_classes", classes)
-    over = "" if len(scored) == len(classes) else f" (over the {len(scored)} classes that occur: {', '.join(scored)})"
-    lines = [f"accuracy {rep['accuracy']:.3f}   macro-F1 {rep['macro_f1']:.3f}{over}   ({rep['n']} files)", "",
-             f"{'class':<{w}} precision  recall     f1  support"]
+    present = rep.get("macro_f1_classes", classes)
+    lines = [f"accuracy {rep['accuracy']:.3f}   macro-F1 {rep['macro_f1']:.3f}   ({rep['n']} files)"]
+    if len(present) < len(classes):
+        absent = [c for c in classes if c not in present]
+        lines.append(f"macro-F1 is over the {len(present)} classes present in these files ({', '.join(present)}); "
+                     f"{', '.join(absent)} have none (no recall or F1: -)")
+    lines += ["", f"{'class':<{w}} precision  recall     f1  support"]
     for c in classes:
         pc = rep["per_class"][c]
-        if c not in scored:  # neither in the files nor predicted: nothing to score
-            lines.append(f"{c:<{w}} {'-':>9} {'-':>7} {'-':>6} {pc['support']:8d}")
-            continue
-        lines.append(f"{c:<{w}} {pc['precision']:9.3f} {pc['recall']:7.3f} {pc['f1']:6.3f} {pc['support']:8d}")
+        lines.append(f"{c:<{w}} {_cell(pc['precision'], 9)} {_cell(pc['recall'], 7)} {_cell(pc['f1'], 6)} "
+                     f"{pc['support']:8d}")
     lines += ["", "confusion matrix (rows: true class, columns: predicted)",
               " " * w + "".join(f"{c:>{w}}" for c in classes)]
     for c, row in zip(classes, rep["confusion"]):

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, dict[str, object]] = {f"{protocol.PREFIX}/similar": {"k": 10
 _PATH_ARGS = {"path", "folder"}
 #: The largest UDP payload over IPv4.
 MAX_REQUEST = 65507
+#: Requests that run until a done reply and that /drumtag/cancel can stop (the server's batch lane, handlers.BATCH).
+CANCELLABLE = frozenset({f"{protocol.PREFIX}/classify_many", f"{protocol.PREFIX}/tag"})
 
 
 class ReplyTimeout(Exception):
@@ -102,6 +104,26 @@ def reply_dict(address: str, args: list) -> dict:
     return out
 
 
+def new_request_id() -> int:
+    return random.randint(1, 2 ** 31 - 1)
+
+
+def cancel(target_id: int, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
+           timeout: float = 2.0) -> bool | None:
+    """Ask the server to stop this host's request ``target_id`` (the server matches the sender's IP and the id).
+
+    True if it was running, False if it was not (it had ended), None if no answer came within ``timeout``.
+    """
+    try:
+        for reply, params in request(f"{protocol.PREFIX}/cancel", [target_id], host=host, port=port,
+                                     timeout=timeout):
+            if reply == f"{protocol.PREFIX}/cancelled":
+                return bool(params[2])
+    except (ReplyTimeout, UsageError):
+        return None
+    return None
+
+
 def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
             timeout: float = 5.0, request_id: int | None = None) -> Iterator[tuple[str, list]]:
     """Send ``address reply_port=0 request_id *args`` and yield ``(reply_address, reply_args)`` for its replies.
@@ -109,7 +131,7 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
     Stops after the terminal reply. ``timeout`` is the longest wait for the next reply (a long request that sends
     progress keeps going); raises ReplyTimeout when it passes.
     """
-    rid = random.randint(1, 2 ** 31 - 1) if request_id is None else request_id
+    rid = new_request_id() if request_id is None else request_id
     try:
         family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
     except (socket.gaierror, UnicodeError) as exc:

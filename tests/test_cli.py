@@ -146,3 +146,192 @@ def test_jobs_must_be_at_least_one(command, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(argv[command] + ["-j", "-3"])
     assert stop.value.code == 2 and "must be at least 1, not -3" in capsys.readouterr().err
+
+
+# -- refused before any work: train's and evaluate's output files, train --seed ---------------------------------------
+
+def _no_dataset(monkeypatch):
+    from oscserver import dataset
+
+    def no_work(*a, **kw):
+        raise AssertionError("the dataset was read before the options were checked")
+
+    monkeypatch.setattr(dataset, "load_dataset", no_work)
+
+
+def test_train_refuses_outputs_it_could_not_write_and_bad_seeds_before_any_work(synth_train_dir, tmp_path, capsys,
+                                                                                  monkeypatch):
+    _no_dataset(monkeypatch)
+    a_file = tmp_path / "a file"
+    a_file.write_text("")
+    (tmp_path / "old.joblib").write_bytes(b"previous model")
+    (tmp_path / "old.joblib.bak").mkdir()
+    cases = [(["-o", str(a_file / "m.joblib")], f"{a_file} is not a folder"),
+             (["-o", ""], "give a file name"),
+             (["--report", str(tmp_path)], f"--report {tmp_path}: is a folder"),
+             (["--report", str(tmp_path / "no such" / "cv.json")], "does not exist"),
+             (["-o", str(tmp_path / "old.joblib")], "old.joblib.bak, which is a folder")]
+    if os.path.isdir("/proc/self"):  # no file can be made there, whoever asks (os.access says yes to root)
+        cases.append((["-o", "/proc/m.joblib"], "-o /proc/m.joblib: cannot write in /proc"))
+    for argv, reason in cases:
+        assert main(["train", synth_train_dir, *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert reason in err and len(err.strip().splitlines()) == 1, (argv, err)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".probe")]
+    for seed, reason in (("-1", "must be 0 to 4294967295, not -1"), (str(2 ** 32), "must be 0 to 4294967295"),
+                         ("x", "'x' is not a whole number")):
+        with pytest.raises(SystemExit) as stop:
+            main(["train", synth_train_dir, "--seed", seed])
+        assert stop.value.code == 2 and f"argument --seed: {reason}" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_outputs_it_could_not_write_before_classifying(tmp_path, capsys, monkeypatch):
+    from oscserver import model
+
+    def no_work(*a, **kw):
+        raise AssertionError("the model was loaded before the options were checked")
+
+    monkeypatch.setattr(model, "load_model", no_work)
+    ev = tmp_path / "ev.csv"
+    ev.write_text("path,label\nk.wav,kick\n")
+    for argv, reason in ((["--png", str(tmp_path)], f"--png {tmp_path}: is a folder"),
+                         (["--json", str(tmp_path / "no such" / "r.json")], "does not exist"),
+                         (["--png", "", "--json", str(ev)], "is the dataset itself")):
+        assert main(["evaluate", str(ev), *argv]) == 2, argv
+        assert reason in capsys.readouterr().err, argv
+
+
+def test_evaluate_help_says_json_takes_a_file():
+    from oscserver.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = " ".join(sub.choices["evaluate"].format_help().split())
+    assert "--json FILE" in text and "unlike other commands' --json this takes a file name" in text
+
+
+@pytest.mark.parametrize("command", ["classify", "evaluate", "tag", "organize", "train"])
+def test_jobs_zero_is_refused(command, tmp_path, capsys):
+    extra = ["--into", str(tmp_path / "o")] if command == "organize" else []
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(tmp_path), *extra, "-j", "0"])
+    assert stop.value.code == 2 and "argument -j/--jobs: must be at least 1, not 0" in capsys.readouterr().err
+
+
+# -- evaluate on files of some classes only -------------------------------------------------------------------------
+
+def test_evaluate_scores_macro_f1_over_the_classes_present_and_marks_the_others(synth_model_path, tmp_path,
+                                                                                   capsys):
+    rows = ["path,label"]
+    for label in ("kick", "hat"):
+        for i in range(3):
+            rows.append(f"{synth.write(tmp_path / f'{label}{i}.wav', synth.varied(label, 90 + i))},{label}")
+    (tmp_path / "ev.csv").write_text("\n".join(rows) + "\n")
+    code = main(["evaluate", str(tmp_path / "ev.csv"), "--model", synth_model_path, "--png", "", "-j", "1",
+                 "--json", str(tmp_path / "ev.json")])
+    text = capsys.readouterr().out
+    rep = json.loads((tmp_path / "ev.json").read_text())
+    assert code == 0 and rep["macro_f1_classes"] == ["kick", "hat"]
+    assert rep["macro_f1"] == round((rep["per_class"]["kick"]["f1"] + rep["per_class"]["hat"]["f1"]) / 2, 4)
+    assert rep["per_class"]["snare"]["recall"] is None and rep["per_class"]["snare"]["f1"] is None
+    assert rep["per_class"]["snare"]["support"] == 0
+    assert "macro-F1 is over the 2 classes present in these files (kick, hat); snare, percussion, other have none" \
+        in text
+    row = next(line.split() for line in text.splitlines() if line.startswith("snare "))
+    assert row[2:] == ["-", "-", "0"] and row[1] in ("-", "0.000")
+
+
+# -- drumtag send: timeout, help, how far a request got, Ctrl-C --------------------------------------------------------
+
+def test_send_refuses_a_timeout_that_is_not_a_number_of_seconds(capsys):
+    for bad, reason in (("0", "must be above 0"), ("-1", "must be above 0"), ("nan", "must be above 0"),
+                        ("inf", "at most 86400 seconds"), ("1e300", "at most 86400 seconds"),
+                        ("soon", "'soon' is not a number of seconds")):
+        with pytest.raises(SystemExit) as stop:
+            main(["send", "--timeout", bad, "ping"])
+        assert stop.value.code == 2 and reason in (err := capsys.readouterr().err) and "argument --timeout:" in err, bad
+
+
+def test_send_help_lists_the_exit_statuses():
+    from oscserver.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    text = sub.choices["send"].format_help()
+    assert "exit status:" in text
+    for status in ("0 ", "1 ", "2 ", "3 ", "130 "):
+        assert f"\n  {status}" in text, status
+    assert "failed files" in text and "server stopping" in text and "cancelled on the server" in text
+
+
+@pytest.fixture
+def osc_server():
+    from oscserver.server import Server
+
+    servers = []
+
+    def start(ctx):
+        servers.append(Server(ctx, host="127.0.0.1", port=0).start())
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+def _ctx(model, classify_many):
+    from oscserver.classes import DEFAULT_COLORS
+    from oscserver.handlers import Context
+
+    return Context(model=model, colors=dict(DEFAULT_COLORS), classify_many=classify_many, progress_interval=60)
+
+
+def test_send_says_how_far_a_request_stopped_by_the_server_got(osc_server, synth_model, files, capsys):
+    from oscserver.classify import classify_file
+
+    def stopped_many(paths, model, *, cancel=None, batch=1):
+        yield classify_file(paths[0], model)
+        cancel.set()  # what the server's stop does to the requests it is running
+
+    server = osc_server(_ctx(synth_model, stopped_many))
+    code = main(["send", "--port", str(server.address[1]), "--timeout", "30", "classify_many", files["kick"],
+                 files["hat"], files["snare"]])
+    err = capsys.readouterr().err
+    assert code == 1 and "the request was stopped after 1 files of 3 (cancelled from elsewhere" in err
+
+
+def test_send_ctrl_c_cancels_its_folder_request_on_the_server(osc_server, synth_model, files, capsys, monkeypatch):
+    import threading
+
+    from oscserver import osc_client, protocol
+    from oscserver.classify import classify_file
+
+    cancelled = threading.Event()
+
+    def slow_many(paths, model, *, cancel=None, batch=1):
+        yield classify_file(paths[0], model)
+        if cancel.wait(30):  # the rest only comes if nobody cancels
+            cancelled.set()
+            return
+        for p in paths[1:]:
+            yield classify_file(p, model)
+
+    real = osc_client.request
+
+    def interrupted_after_a_result(address, args, **kw):
+        for reply, params in real(address, args, **kw):
+            yield reply, params
+            if address == f"{protocol.PREFIX}/classify_many" and reply == f"{protocol.PREFIX}/result":
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(osc_client, "request", interrupted_after_a_result)
+    server = osc_server(_ctx(synth_model, slow_many))
+    code = main(["send", "--port", str(server.address[1]), "--timeout", "30", "classify_many", files["kick"],
+                 files["hat"], files["snare"]])
+    err = capsys.readouterr().err
+    assert code == 130 and cancelled.wait(30), err
+    assert re.search(r"interrupted after 1 files of 3; cancelled request \d+ on the server \(stopped\)", err), err
+
+
+def test_send_cancels_exactly_the_requests_the_server_lets_cancel():
+    from oscserver import handlers, osc_client
+
+    assert osc_client.CANCELLABLE == handlers.BATCH

@@ -8,7 +8,9 @@ HELP = "score a model on labelled files: accuracy, macro-F1, per-class precision
 DESCRIPTION = """Score a model on labelled files it was not trained on.
 
 FOLDER-or-CSV: a folder with one subfolder per class (kick/, snare/, ...) or a CSV with columns path,label.
-Prints accuracy, macro-F1, per-class precision and recall and the confusion matrix, and draws the matrix to a PNG."""
+Prints accuracy, macro-F1, per-class precision and recall and the confusion matrix, and draws the matrix to a PNG.
+Macro-F1 is the mean over the classes present in these files; a class with none gets '-' for recall and F1.
+--json FILE writes the whole report to FILE (it takes a file name, unlike the --json flag of other commands)."""
 
 
 def add_arguments(p) -> None:
@@ -19,7 +21,8 @@ def add_arguments(p) -> None:
     p.add_argument("--png", default="drumtag-confusion.png", metavar="FILE",
                    help="where to draw the confusion matrix (default: %(default)s; '' for none)")
     p.add_argument("--json", metavar="FILE",
-                   help="also write the whole report as JSON to FILE (the text still goes to stdout)")
+                   help="also write the whole report as JSON to FILE; unlike other commands' --json this takes a "
+                        "file name, and the text report still goes to stdout")
     p.add_argument("--errors", action="store_true", help="list every misclassified file")
     p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
 
@@ -38,6 +41,7 @@ def run(args) -> int:
     from ..model import load_model
     from ..progress import Progress
 
+    _check_outputs(args)  # before the work, not after it
     model = load_model(args.model)
     ds = load_dataset(args.dataset, group_level=0)
     unknown = sorted({i.label for i in ds.items} - set(model.classes))
@@ -83,6 +87,22 @@ def run(args) -> int:
         with atomic_write(args.json) as f:
             json.dump(rep, f, indent=1)
     return 1 if failed else 0
+
+
+def _check_outputs(args) -> None:
+    """--png and --json, checked before any file is classified."""
+    import os
+
+    from ..errors import UsageError
+    from .train import check_output
+
+    if args.png:
+        check_output(args.png, "--png", "confusion.png")
+    if args.json:
+        check_output(args.json, "--json", "report.json")
+        if os.path.exists(args.json) and os.path.exists(args.dataset) and os.path.samefile(args.json, args.dataset):
+            raise UsageError(f"--json {args.json}: is the dataset itself; --json takes the file to write the "
+                             "report to")
 
 
 def _confidence(proba, truth) -> dict:

@@ -15,19 +15,41 @@ requests:  ping | info | classify PATH | classify_many PATH... | cancel TARGET_I
            | similar PATH [K] | tag FOLDER...
 
 Relative paths are made absolute before sending. --timeout is the longest wait for the next
-reply. Exit status: 0 done; 1 the server replied with an error, or a multi-file request ended
-with failed files or was stopped before its end (by a cancel from elsewhere, or the server
-stopping); 3 no reply in time; 2 usage (a bad argument, host or port).
-With --json each reply is one JSON object per line (keys: the reply's argument names)."""
+reply. With --json each reply is one JSON object per line (keys: the reply's argument names)."""
+EPILOG = """\
+exit status:
+  0    the request ended normally
+  1    the server replied with an error; or a classify_many or tag ended with failed files, or
+       was stopped before its end by a cancel from elsewhere or by the server stopping
+  2    usage: a bad argument, an unknown host, a bad port or timeout
+  3    no reply within --timeout seconds
+  130  interrupted (Ctrl-C); a running classify_many or tag is cancelled on the server"""
+#: the longest --timeout: a day (sockets refuse timeouts that do not fit the system's time type)
+MAX_TIMEOUT = 86400.0
+
+
+def _seconds(text: str) -> float:
+    """--timeout: a number of seconds above 0, at most MAX_TIMEOUT."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_TIMEOUT:g} seconds, not {text}")
+    return value
 
 
 def add_arguments(parser) -> None:
     from .. import protocol
     from ..argtypes import port
 
+    parser.epilog = EPILOG
     parser.add_argument("--host", default=protocol.DEFAULT_HOST, help="server address (default %(default)s)")
-    parser.add_argument("--port", type=port, default=protocol.DEFAULT_PORT, help="server port (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+    parser.add_argument("--port", type=port, default=protocol.DEFAULT_PORT,
+                        help="server port, 1-65535 (default %(default)s)")
+    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
                         help="longest wait for a reply (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reply")
     parser.add_argument("request", metavar="REQUEST", help="ping, info, classify, classify_many, cancel, similar, tag")
@@ -65,10 +87,33 @@ def format_reply(d: dict) -> str:
     return "\t".join(str(v) for k, v in d.items() if k not in ("reply", "request_id"))
 
 
-def _done_status(d: dict) -> int:
-    """Exit status of a multi-file request by its done reply: 1 if files failed or it was stopped early."""
+class _Tally:
+    """How far a multi-file request got, from its replies: files answered, and the total its progress gave."""
+
+    def __init__(self):
+        self.files = 0
+        self.total: int | None = None
+
+    def add(self, d: dict) -> None:
+        kind = d["reply"].rsplit("/", 1)[1]
+        if kind in ("result", "file_error"):
+            self.files += 1
+        elif kind == "progress":
+            self.files, self.total = max(self.files, d["done"]), d["total"]
+
+    def text(self, files: int | None = None) -> str:
+        """``'12 files of 600'`` (``'12 files'`` when no progress gave the total)."""
+        files = self.files if files is None else files
+        return f"{files} files" + (f" of {self.total}" if self.total else "")
+
+
+def _done_status(d: dict, tally: _Tally) -> int:
+    """Exit status of a multi-file request by its done reply: 1 if files failed or it was stopped early.
+
+    This client never sees the done of a request it cancelled itself (Ctrl-C: ``_interrupted``), so a cancelled
+    done here was stopped by a cancel from elsewhere or by the server stopping."""
     if d["cancelled"]:
-        print(f"drumtag send: the request was stopped after {d['ok'] + d['failed']} files (cancelled from "
+        print(f"drumtag send: the request was stopped after {tally.text(d['ok'] + d['failed'])} (cancelled from "
               "elsewhere, or the server stopped)", file=sys.stderr)
         return 1
     if d["failed"]:
@@ -77,15 +122,33 @@ def _done_status(d: dict) -> int:
     return 0
 
 
+def _interrupted(args, address: str, rid: int, tally: _Tally) -> int:
+    """Ctrl-C: a running classify_many or tag is cancelled on the server (it would go on otherwise); exit 130."""
+    from .. import osc_client
+
+    if address not in osc_client.CANCELLABLE:
+        print("drumtag send: interrupted", file=sys.stderr)
+        return 130
+    found = osc_client.cancel(rid, host=args.host, port=args.port, timeout=min(args.timeout, 2.0))
+    outcome = {True: "stopped", False: "it had already ended", None: "no answer from the server"}[found]
+    print(f"drumtag send: interrupted after {tally.text()}; cancelled request {rid} on the server ({outcome})",
+          file=sys.stderr)
+    return 130
+
+
 def run(args) -> int:
     from .. import osc_client, protocol
 
     address = osc_client.request_address(args.request)
     values = osc_client.request_args(address, args.args)
+    rid = osc_client.new_request_id()
+    tally = _Tally()
+    replies = osc_client.request(address, values, host=args.host, port=args.port, timeout=args.timeout,
+                                 request_id=rid)
     try:
-        for reply, params in osc_client.request(address, values, host=args.host, port=args.port,
-                                                timeout=args.timeout):
+        for reply, params in replies:
             d = osc_client.reply_dict(reply, params)
+            tally.add(d)
             if args.json:
                 print(json.dumps(d, ensure_ascii=False), flush=True)
             elif reply == f"{protocol.PREFIX}/error":
@@ -97,8 +160,11 @@ def run(args) -> int:
             if reply == f"{protocol.PREFIX}/error":
                 return 1
             if reply == f"{protocol.PREFIX}/done":
-                return _done_status(d)
+                return _done_status(d, tally)
     except osc_client.ReplyTimeout as exc:
         print(f"drumtag send: timeout: {exc}", file=sys.stderr)
         return 3
+    except KeyboardInterrupt:
+        replies.close()
+        return _interrupted(args, address, rid, tally)
     return 0
