@@ -465,3 +465,16 @@ def test_send_refuses_a_request_too_big_for_one_datagram(capsys):
     paths = [f"/samples/{'x' * 200}/{i}.wav" for i in range(400)]
     assert cli.main(["send", "--port", "9", "classify_many", *paths]) == 2
     assert "more than one UDP datagram holds" in capsys.readouterr().err
+
+
+def test_send_finds_the_server_through_the_same_environment_variables_as_serve(serve, real_ctx, monkeypatch,
+                                                                                 capsys):
+    server = serve(real_ctx)
+    monkeypatch.setenv("DRUMTAG_HOST", "127.0.0.1")
+    monkeypatch.setenv("DRUMTAG_PORT", str(server.address[1]))
+    assert cli.main(["send", "ping"]) == 0
+    assert capsys.readouterr().out.startswith("pong")
+    monkeypatch.setenv("DRUMTAG_PORT", "70000")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["send", "ping"])
+    assert stop.value.code == 2 and "70000 is not a port" in capsys.readouterr().err

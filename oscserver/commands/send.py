@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 NAME = "send"
@@ -46,9 +47,11 @@ def add_arguments(parser) -> None:
     from ..argtypes import port
 
     parser.epilog = EPILOG
-    parser.add_argument("--host", default=protocol.DEFAULT_HOST, help="server address (default %(default)s)")
-    parser.add_argument("--port", type=port, default=protocol.DEFAULT_PORT,
-                        help="server port, 1-65535 (default %(default)s)")
+    # the same environment variables as `drumtag serve`, so a server moved with them is found without options
+    parser.add_argument("--host", default=os.environ.get("DRUMTAG_HOST") or protocol.DEFAULT_HOST,
+                        help=f"server address (default: $DRUMTAG_HOST or {protocol.DEFAULT_HOST})")
+    parser.add_argument("--port", type=port, default=os.environ.get("DRUMTAG_PORT") or protocol.DEFAULT_PORT,
+                        help=f"server port, 1-65535 (default: $DRUMTAG_PORT or {protocol.DEFAULT_PORT})")
     parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
                         help="longest wait for a reply (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reply")
