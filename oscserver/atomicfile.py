@@ -14,6 +14,29 @@ def _temp_path(path: str) -> str:
     return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
 
 
+def check_writable(path: str, option: str = "-o", example: str = "my-model.joblib") -> None:
+    """UsageError unless ``atomic_write`` can write ``path``: not a folder, in a folder that exists and takes a new
+    file. Tried with the temporary file ``atomic_write`` would make, as ``os.access`` says yes to root on a
+    read-only or virtual file system. Run before the work, so that nothing is lost to a bad file name."""
+    from .errors import UsageError
+
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path}: is a folder; give a file name (for example {os.path.join(path, example)})")
+    if not os.path.basename(path):
+        raise UsageError(f"{option} {path!r}: give a file name (for example {example})")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(parent):
+        raise UsageError(f"{option} {path}: the folder {parent} does not exist")
+    if not os.path.isdir(parent):
+        raise UsageError(f"{option} {path}: {parent} is not a folder")
+    probe = _temp_path(path)
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", *, encoding: str | None = "utf-8",
                  newline: str | None = None) -> Iterator[IO]:

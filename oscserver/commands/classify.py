@@ -74,7 +74,7 @@ def run(args) -> int:
     if args.json:
         for pred in results:  # paths that do not exist
             print(_json_line(pred.to_dict()), flush=True)
-    done = 0
+    done, interrupted = 0, False
     try:
         with Progress(len(files), label="classify", enabled=enabled if len(files) > 1 else False) as bar:
             for pred in classify_many(files, model, jobs=args.jobs):
@@ -86,14 +86,13 @@ def run(args) -> int:
                 else:
                     results.append(pred)
     except KeyboardInterrupt:
-        if not args.json:  # the table of the files finished so far: they are not lost
-            results.sort(key=lambda p: order.get(p.path, -1))
-            print(_table(results, model.classes), flush=True)
+        interrupted = True
+    if not args.json:  # interrupted too: the rows of the files finished so far are not lost
+        results.sort(key=lambda p: order.get(p.path, -1))
+        print(_table(results, model.classes), flush=True)
+    if interrupted:
         print(f"drumtag classify: interrupted after {done} of {len(files)} files", file=sys.stderr)
         return 130
-    if not args.json:
-        results.sort(key=lambda p: order.get(p.path, -1))
-        print(_table(results, model.classes))
     if n_failed:
         print(f"drumtag classify: {n_failed} of {total} files could not be classified", file=sys.stderr)
     return 1 if n_failed else 0

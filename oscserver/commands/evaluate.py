@@ -93,13 +93,13 @@ def _check_outputs(args) -> None:
     """--png and --json, checked before any file is classified."""
     import os
 
+    from ..atomicfile import check_writable
     from ..errors import UsageError
-    from .train import check_output
 
     if args.png:
-        check_output(args.png, "--png", "confusion.png")
+        check_writable(args.png, "--png", "confusion.png")
     if args.json:
-        check_output(args.json, "--json", "report.json")
+        check_writable(args.json, "--json", "report.json")
         if os.path.exists(args.json) and os.path.exists(args.dataset) and os.path.samefile(args.json, args.dataset):
             raise UsageError(f"--json {args.json}: is the dataset itself; --json takes the file to write the "
                              "report to")

@@ -82,9 +82,10 @@ def _companion(output: str, catalog: str) -> bool:
     return any(out == os.path.realpath(base + suffix) for base in bases for suffix in _COMPANIONS)
 
 
-def _check_output(output: str, catalog: str | None, is_sqlite, UsageError) -> None:
+def _check_output(output: str, catalog: str | None) -> None:
     """Refuse an -o that would replace the catalog itself or another SQLite database."""
-    from ..catalog import default_catalog_path
+    from ..catalog import default_catalog_path, is_sqlite
+    from ..errors import UsageError
 
     catalog = catalog or default_catalog_path()
     if os.path.exists(output) and os.path.exists(catalog) and os.path.samefile(output, catalog):
@@ -100,11 +101,11 @@ def _check_output(output: str, catalog: str | None, is_sqlite, UsageError) -> No
 
 def run(args) -> int:
     from ..atomicfile import atomic_write
-    from ..catalog import Catalog, is_sqlite
+    from ..catalog import Catalog
     from ..errors import UsageError
 
     if args.output:
-        _check_output(args.output, args.catalog, is_sqlite, UsageError)
+        _check_output(args.output, args.catalog)
     fmt = args.format
     if fmt is None:
         ext = os.path.splitext(args.output or "")[1].lower()

@@ -29,22 +29,9 @@ exit status:
 MAX_TIMEOUT = 86400.0
 
 
-def _seconds(text: str) -> float:
-    """--timeout: a number of seconds above 0, at most MAX_TIMEOUT."""
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_TIMEOUT:g} seconds, not {text}")
-    return value
-
-
 def add_arguments(parser) -> None:
     from .. import protocol
-    from ..argtypes import port
+    from ..argtypes import port, seconds
 
     parser.epilog = EPILOG
     # the same environment variables as `drumtag serve`, so a server moved with them is found without options
@@ -52,7 +39,7 @@ def add_arguments(parser) -> None:
                         help=f"server address (default: $DRUMTAG_HOST or {protocol.DEFAULT_HOST})")
     parser.add_argument("--port", type=port, default=os.environ.get("DRUMTAG_PORT") or protocol.DEFAULT_PORT,
                         help=f"server port, 1-65535 (default: $DRUMTAG_PORT or {protocol.DEFAULT_PORT})")
-    parser.add_argument("--timeout", type=_seconds, default=5.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=seconds(MAX_TIMEOUT), default=5.0, metavar="SECONDS",
                         help="longest wait for a reply (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reply")
     parser.add_argument("request", metavar="REQUEST", help="ping, info, classify, classify_many, cancel, similar, tag")

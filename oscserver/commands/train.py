@@ -16,7 +16,7 @@ The model is written atomically to --output; an existing file there is kept as F
 
 
 def add_arguments(p) -> None:
-    from ..argtypes import at_least
+    from ..argtypes import at_least, seed
 
     p.add_argument("dataset", metavar="FOLDER-or-CSV", help="folder of class subfolders, or a CSV of path,label,group")
     p.add_argument("-o", "--output", default="drumtag-model.joblib", metavar="FILE",
@@ -32,7 +32,7 @@ def add_arguments(p) -> None:
     p.add_argument("--weighting", choices=("pack", "class"), default="pack",  # training.WEIGHTINGS (tested)
                    help="pack: every pack weighs the same, then every class (the bundled model's choice); "
                         "class: every file of a class weighs the same (default: %(default)s)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed, 0 to 2**32-1 (default: %(default)s)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**32-1 (default: %(default)s)")
     p.add_argument("--cv-splits", type=at_least(2), default=5, metavar="K", help="cross-validation folds (default: 5)")
     p.add_argument("--cv-repeats", type=at_least(1), default=3, metavar="R",
                    help="cross-validate under R assignments of packs to folds, to show how much the score moves "
@@ -41,60 +41,19 @@ def add_arguments(p) -> None:
     p.add_argument("--report", metavar="FILE", help="also write the cross-validation report as JSON")
 
 
-#: the estimators' random_state takes 0 to 2**32 - 1
-SEED_MAX = 2 ** 32 - 1
-
-
-def _seed(text: str) -> int:
-    """--seed: a whole number the estimators accept as random_state (0 to SEED_MAX)."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"must be 0 to {SEED_MAX}, not {value}")
-    return value
-
-
-def check_output(path: str, option: str = "-o", example: str = "my-model.joblib") -> None:
-    """UsageError unless a file can be written (atomically) at ``path``: not a folder, in a folder that exists and
-    takes a new file. Tried with a probe file, as ``os.access`` says yes to root on a read-only or virtual file
-    system. Run before the work, so that nothing is lost to a bad file name."""
-    import os
-
-    from ..errors import UsageError
-
-    if os.path.isdir(path):
-        raise UsageError(f"{option} {path}: is a folder; give a file name (for example {os.path.join(path, example)})")
-    if not os.path.basename(path):
-        raise UsageError(f"{option} {path!r}: give a file name (for example {example})")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.exists(parent):
-        raise UsageError(f"{option} {path}: the folder {parent} does not exist")
-    if not os.path.isdir(parent):
-        raise UsageError(f"{option} {path}: {parent} is not a folder")
-    probe = os.path.join(parent, f".{os.path.basename(path)}.{os.getpid()}.probe")
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        os.unlink(probe)
-    except OSError as exc:
-        raise UsageError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
-
-
 def _check_outputs(args) -> None:
     """-o, its FILE.bak (made when FILE exists) and --report, checked before any work."""
     import os
 
+    from ..atomicfile import check_writable
     from ..errors import UsageError
 
-    check_output(args.output)
+    check_writable(args.output)
     if os.path.exists(args.output) and os.path.isdir(args.output + ".bak"):
         raise UsageError(f"-o {args.output}: the previous model would be kept as {args.output}.bak, "
                          "which is a folder; move it or choose another file name")
     if args.report:
-        check_output(args.report, "--report", "cv-report.json")
+        check_writable(args.report, "--report", "cv-report.json")
 
 
 def run(args) -> int:
