@@ -20,6 +20,9 @@ def check_writable(path: str, option: str = "-o", example: str = "my-model.jobli
     read-only or virtual file system. Run before the work, so that nothing is lost to a bad file name."""
     from .errors import UsageError
 
+    kept = user_data(path)
+    if kept:
+        raise UsageError(f"{option} {path}: {kept}; drumtag never writes over it, give another file name")
     if os.path.isdir(path):
         raise UsageError(f"{option} {path}: is a folder; give a file name (for example {os.path.join(path, example)})")
     if not os.path.basename(path):
@@ -35,6 +38,36 @@ def check_writable(path: str, option: str = "-o", example: str = "my-model.jobli
         os.unlink(probe)
     except OSError as exc:
         raise UsageError(f"{option} {path}: cannot write in {parent} ({exc.strerror or exc})") from None
+
+
+#: what SQLite's write-ahead log and rollback journal start with; its shared-memory file has no signature
+_SQLITE_SIDE_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
+
+
+def user_data(path: str) -> str | None:
+    """Why ``path`` holds data of the user's that an output must never replace, or None: audio (by its name or its
+    first bytes, through links), an SQLite database such as a catalog, or a file SQLite keeps beside one."""
+    from .audio import AUDIO_EXTENSIONS, looks_like_audio
+    from .catalog import SQLITE_MAGIC
+
+    if os.path.splitext(path)[1].lower() in AUDIO_EXTENSIONS:
+        return "is named like an audio file"
+    real = os.path.realpath(path)
+    if not os.path.isfile(real):
+        return None
+    try:
+        with open(real, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None  # unreadable: the write check that follows says what is wrong
+    if looks_like_audio(head):
+        return "is an audio file"
+    if head == SQLITE_MAGIC:
+        return "is an SQLite database (a drumtag catalog?)"
+    base, _, side = real.rpartition("-")
+    if head.startswith(_SQLITE_SIDE_MAGIC) or (side == "shm" and os.path.isfile(base)):
+        return "is a file SQLite keeps beside a database (a catalog's log, journal or shared memory)"
+    return None
 
 
 @contextlib.contextmanager

@@ -26,6 +26,19 @@ AUDIO_EXTENSIONS = frozenset({
     ".wav", ".wave", ".aif", ".aiff", ".aifc", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".caf", ".w64",
     ".rf64", ".au", ".snd", ".wv",
 })
+#: What the files of the formats above start with (bytes 0-3, and 8-11 for RIFF-style containers): how a file is
+#: known to be audio whatever its name, so that drumtag never writes over one (``atomicfile.check_writable``).
+_MAGIC = (b"RIFF", b"RF64", b"BW64", b"FORM", b"fLaC", b"OggS", b"ID3", b"caff", b".snd", b"wvpk", b"riff")
+
+
+def looks_like_audio(head: bytes) -> bool:
+    """Whether a file starting with ``head`` (its first 12 bytes or more) is audio of a format drumtag reads,
+    including MP3 without an ID3 tag (an MPEG frame sync)."""
+    if head.startswith(_MAGIC):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+
+
 #: Samples at or below this level (dBFS) count as silence when looking for the start of the sound.
 SILENCE_DB = -60.0
 #: Sample rates outside these (Hz) are refused: no recording uses them, and only a corrupt header gives them.

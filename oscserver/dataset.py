@@ -8,6 +8,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from .audio import AUDIO_EXTENSIONS
 from .classify import iter_audio_files
 from .errors import UsageError
 
@@ -47,58 +48,151 @@ def _read_csv(path: str) -> list[dict]:
             rows = list(csv.DictReader(f))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    if not rows or "path" not in rows[0]:
+    if not rows:
+        raise UsageError(f"{path}: no rows below the header (a CSV with a header row, at least a `path` column, "
+                         "and a row per file is needed)")
+    if "path" not in rows[0]:
         raise UsageError(f"{path}: a CSV with a header row and at least a `path` column is needed")
     return rows
 
 
-def from_csv(path: str) -> Dataset:
-    """Rows ``path,label[,group][,source][,licence]``; relative paths are relative to the CSV's folder."""
+def _group_map(groups_csv: str) -> dict[str, str]:
+    """{real path: group} from a CSV of path,group (relative paths: to the CSV's folder)."""
+    mapping = {}
+    base = os.path.dirname(os.path.abspath(groups_csv))
+    for r in _read_csv(groups_csv):
+        if "group" not in r:
+            raise UsageError(f"{groups_csv}: the CSV needs `path` and `group` columns")
+        mapping[os.path.realpath(os.path.join(base, r["path"]))] = r["group"]
+    return mapping
+
+
+def _grouped(p: str, mapping: dict[str, str], groups_csv: str) -> str:
+    group = mapping.get(os.path.realpath(p))
+    if group is None:
+        raise UsageError(f"{groups_csv}: no group for {p}")
+    return group
+
+
+def _warn_ungrouped(n: int, where: str) -> None:
+    log.warning("%d files %s: each is its own group, so cross-validation is a random split for them and will "
+                "look better than it is", n, where)
+
+
+def from_csv(path: str, *, groups_csv: str | None = None) -> Dataset:
+    """Rows ``path,label[,group][,source][,licence]``; relative paths are relative to the CSV's folder.
+    ``groups_csv`` (columns path,group) replaces the group column. A file listed twice is used once; under two
+    labels it is an error."""
     rows = _read_csv(path)
     if "label" not in rows[0]:
         raise UsageError(f"{path}: the CSV needs a `label` column")
     base = os.path.dirname(os.path.abspath(path))
-    items = []
+    mapping = _group_map(groups_csv) if groups_csv else {}
+    items, first_line = [], {}
     for n, r in enumerate(rows, start=2):
         if not r.get("path") or not r.get("label"):
             raise UsageError(f"{path}: line {n}: empty path or label")
         p = r["path"] if os.path.isabs(r["path"]) else os.path.join(base, r["path"])
-        items.append(Item(p, r["label"].strip(), (r.get("group") or "").strip() or p,
-                          r.get("source") or "", r.get("licence") or ""))
-    grouping = "the CSV's group column" if "group" in rows[0] else "none (each file its own group)"
+        label = r["label"].strip()
+        real = os.path.realpath(p)
+        if real in first_line:
+            line, other = first_line[real]
+            if other != label:
+                raise UsageError(f"{path}: line {n}: {r['path']} is labelled {label}, but {other} on line {line}; "
+                                 "a file can have one label only")
+            log.warning("%s: line %d lists %s again (as on line %d); it is used once", path, n, r["path"], line)
+            continue
+        first_line[real] = (n, label)
+        group = _grouped(p, mapping, groups_csv) if groups_csv else (r.get("group") or "").strip() or p
+        items.append(Item(p, label, group, r.get("source") or "", r.get("licence") or ""))
+    if groups_csv:
+        grouping = f"groups from {groups_csv}"
+    elif "group" in rows[0]:
+        grouping = "the CSV's group column"
+    else:
+        grouping = "none (each file its own group)"
+        _warn_ungrouped(len(items), "have no group (the CSV has no group column, and no --groups was given)")
     return Dataset(items, grouping)
 
 
+#: a class with fewer files than this, or all in one pack, gets a warning: grouped CV can hardly score it
+FEW_FILES = 5
+
+
+def _class_folders(folder: str) -> list[str]:
+    """The class subfolders of ``folder`` that hold audio; warns about the ones that hold none, about audio files
+    lying directly in ``folder`` (in no class) and about names that look like one class spelled two ways."""
+    names = sorted(d for d in os.listdir(folder) if not d.startswith(".") and os.path.isdir(os.path.join(folder, d)))
+    classes = []
+    for d in names:
+        if next(iter_audio_files([os.path.join(folder, d)]), None) is None:
+            log.warning("%s: the class folder %s has no audio files; it is not a class", folder, d)
+        else:
+            classes.append(d)
+    loose = [n for n in sorted(os.listdir(folder)) if os.path.isfile(os.path.join(folder, n))
+             and not n.startswith(".") and os.path.splitext(n)[1].lower() in AUDIO_EXTENSIONS]
+    if loose:
+        log.warning("%s: %d audio files (%s%s) lie directly in it, in no class folder; they are left out", folder,
+                    len(loose), ", ".join(loose[:3]), ", ..." if len(loose) > 3 else "")
+    alike: dict[str, list[str]] = {}
+    for c in classes:
+        key = c.casefold()
+        alike.setdefault(key[:-1] if key.endswith("s") and len(key) > 3 else key, []).append(c)
+    for spellings in alike.values():
+        if len(spellings) > 1:
+            log.warning("%s: the class folders %s look like one class; they are trained as %d classes (rename "
+                        "them to one name to merge them)", folder, " and ".join(spellings), len(spellings))
+    return classes
+
+
 def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = None) -> Dataset:
-    """``folder/<class>/.../file``: the class is the first subfolder; the group (pack) is the subfolder
-    ``group_level`` levels below the class folder, or comes from ``groups_csv`` (columns path,group)."""
+    """``folder/<class>/.../file``: the class is the first subfolder; the group (pack) is the path of the
+    ``group_level`` folders below the class folder (``kit`` or ``vendor/kit``; compared ignoring case, so
+    ``kick/808 Kit`` and ``snare/808 kit`` are one pack), or comes from ``groups_csv`` (columns path,group).
+
+    A file reached twice (through links) is used once; one reached from two class folders has no clear label
+    and is left out, with a warning.
+    """
     if not os.path.isdir(folder):
         raise UsageError(f"{folder}: not a folder")
-    classes = sorted(d for d in os.listdir(folder) if not d.startswith(".") and os.path.isdir(os.path.join(folder, d)))
+    classes = _class_folders(folder)
     if len(classes) < 2:
-        raise UsageError(f"{folder}: needs at least two class subfolders (for example kick/ and snare/), "
-                         f"found {len(classes)}")
-    mapping = {}
-    if groups_csv:
-        for r in _read_csv(groups_csv):
-            if "group" not in r:
-                raise UsageError(f"{groups_csv}: the CSV needs `path` and `group` columns")
-            path = os.path.join(os.path.dirname(groups_csv), r["path"])
-            mapping[os.path.normpath(os.path.abspath(path))] = r["group"]
-    items, loose = [], 0
+        raise UsageError(f"{folder}: needs at least two class subfolders with audio in them (for example kick/ "
+                         f"and snare/), found {len(classes)}")
+    mapping = _group_map(groups_csv) if groups_csv else {}
+    spelling: dict[str, str] = {}  # casefolded pack path -> its first spelling
+    found: dict[str, list[Item]] = {}  # real path -> its items (more than one: reached twice)
+    loose = 0
     for cls in classes:
         root = os.path.join(folder, cls)
         for p in iter_audio_files([root]):
             rel = os.path.relpath(p, root).split(os.sep)
             if groups_csv:
-                group = mapping.get(os.path.normpath(os.path.abspath(p)))
-                if group is None:
-                    raise UsageError(f"{groups_csv}: no group for {p}")
+                group = _grouped(p, mapping, groups_csv)
             elif group_level > 0 and len(rel) > group_level:
-                group = rel[group_level - 1]
+                name = "/".join(rel[:group_level])
+                group = spelling.setdefault(name.casefold(), name)
             else:
                 group, loose = p, loose + 1
-            items.append(Item(p, cls, group))
+            found.setdefault(os.path.realpath(p), []).append(Item(p, cls, group))
+    homes = {cls: os.path.realpath(os.path.join(folder, cls)) + os.sep for cls in classes}
+    items, twice, torn = [], 0, []
+    for real, reached in found.items():
+        labels = {i.label for i in reached}
+        if len(labels) > 1:  # a link from one class folder into another, or one shared folder linked from both
+            owners = [c for c in labels if real.startswith(homes[c])]
+            if len(owners) != 1:
+                torn.append(f"{reached[0].path} ({', '.join(sorted(labels))})")
+                continue
+            reached = [i for i in reached if i.label == owners[0]]
+        twice += len(reached) - 1
+        items.append(reached[0])
+    if twice:
+        log.warning("%d files were reached twice (through links) and are used once, under the class folder "
+                    "they are in", twice)
+    if torn:
+        log.warning("%d files are reached from two class folders (through links) and are left out: %s%s", len(torn),
+                    "; ".join(torn[:3]), "; ..." if len(torn) > 3 else "")
     if not items:
         raise UsageError(f"{folder}: no audio files in its class subfolders")
     if groups_csv:
@@ -106,17 +200,42 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
     else:
         grouping = f"pack folder {group_level} level(s) below each class folder"
         if loose and group_level > 0:
-            where = ("sit directly in a class folder with no pack folder" if group_level == 1 else
-                     f"are not inside a folder {group_level} levels below their class folder")
-            log.warning("%d files %s: each is its own group, so cross-validation is a random split for them "
-                        "and will look better than it is", loose, where)
+            _warn_ungrouped(loose, "sit directly in a class folder with no pack folder" if group_level == 1 else
+                            f"are not inside a folder {group_level} levels below their class folder")
             grouping += f" ({loose} files without one are their own groups)"
     return Dataset(items, grouping)
 
 
-def load_dataset(path: str, *, group_level: int = 1, groups_csv: str | None = None) -> Dataset:
+def warn_thin_classes(ds: Dataset) -> None:
+    """Warn about classes too small or too narrow for grouped cross-validation to say much about them."""
+    for cls in ds.classes:
+        mine = [i for i in ds.items if i.label == cls]
+        packs = len({i.group for i in mine})
+        if len(mine) < FEW_FILES or packs < 2:
+            log.warning("class %s has %d file%s in %d pack%s: cross-validation can hardly score it, and the model "
+                        "will know it poorly (a few files from several packs help most)", cls, len(mine),
+                        "" if len(mine) == 1 else "s", packs, "" if packs == 1 else "s")
+
+
+def groups_line(ds: Dataset, *, show: int = 6) -> str:
+    """``"4 groups: 808 Kit (12 files), Vol 1 (9), ..."``, the largest first: which packs the folds keep whole."""
+    sizes = Counter(i.group for i in ds.items)
+    if len(sizes) == len(ds.items):
+        return f"{len(sizes)} groups, one per file"
+    top = sizes.most_common(show)
+    listed = ", ".join(f"{g} ({n} files)" if k == 0 else f"{g} ({n})" for k, (g, n) in enumerate(top))
+    return f"{len(sizes)} groups: {listed}" + (", ..." if len(sizes) > show else "")
+
+
+def load_dataset(path: str, *, group_level: int | None = None, groups_csv: str | None = None) -> Dataset:
+    """A folder of class subfolders (packs at ``group_level``, default 1) or a CSV; ``group_level`` 0: no packs."""
     if os.path.isdir(path):
-        return from_folder(path, group_level=group_level, groups_csv=groups_csv)
+        return from_folder(path, group_level=1 if group_level is None else group_level, groups_csv=groups_csv)
     if os.path.isfile(path) and path.lower().endswith(".csv"):
-        return from_csv(path)
+        if group_level:
+            raise UsageError(f"--group-level: {path} is a CSV, whose packs come from its group column (or "
+                             "--groups CSV); --group-level is for a folder of class subfolders")
+        return from_csv(path, groups_csv=groups_csv)
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file or folder")
     raise UsageError(f"{path}: expected a folder of class subfolders or a .csv file")

@@ -136,6 +136,9 @@ def load_model(path: str | os.PathLike | None = None) -> DrumModel:
         if bundled:
             raise ModelError(f"the bundled model is missing ({path}); reinstall drumtag or rebuild it with "
                              "models/recipe/build_default_model.sh")
+        if os.path.isdir(path):
+            raise ModelError(f"{path}: is a folder, not a model file (drumtag train writes one, for example "
+                             "my-model.joblib)")
         raise ModelError(f"{path}: no such model file")
     try:
         payload = joblib.load(path)

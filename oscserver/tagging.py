@@ -58,7 +58,8 @@ class TagSummary:
     reused: int = 0
     cancelled: bool = False
     elapsed: float = 0.0
-    #: label -> files, over every file found (classified now or unchanged); failures count under "error"
+    #: label -> files, over every file found (classified now or unchanged); failures are in ``failed`` only, so a
+    #: custom model's class may even be named "error"
     by_label: collections.Counter = field(default_factory=collections.Counter)
     #: (path, reason) of the first MAX_REPORTED_ERRORS failures
     errors: list[tuple[str, str]] = field(default_factory=list)
@@ -70,7 +71,6 @@ class TagSummary:
 
     def _failed(self, path: str, reason: str) -> None:
         self.failed += 1
-        self.by_label["error"] += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
             self.errors.append((path, reason))
 
@@ -81,7 +81,7 @@ class TagSummary:
         out = [f"{state} {self.total} files in {self.elapsed:.1f} s ({self.files_per_second:.1f} files/s): "
                f"{self.ok} classified{reused}, {self.skipped} unchanged, {self.failed} failed"
                + (f" ({self.still_failing} of them unchanged since they failed)" if self.still_failing else "")]
-        labels = [f"{k} {v}" for k, v in sorted(self.by_label.items(), key=lambda kv: (kv[0] == "error", kv[0]))]
+        labels = [f"{k} {v}" for k, v in sorted(self.by_label.items())]
         if labels:
             out.append("classes: " + ", ".join(labels))
         for path, reason in self.errors:

@@ -97,6 +97,13 @@ def fit_weighted(est, X: np.ndarray, y: np.ndarray, weights: np.ndarray):
     """``est.fit`` with per-row weights, routed to a pipeline's last step."""
     from sklearn.pipeline import Pipeline
 
+    last = est.steps[-1][1] if isinstance(est, Pipeline) else est
+    if hasattr(last, "cv") and hasattr(last, "ensemble"):  # CalibratedClassifierCV (svm): its own inner folds
+        smallest = int(np.unique(np.asarray(y), return_counts=True)[1].min())
+        if smallest < 2:
+            raise UsageError("--estimator svm calibrates on folds of its training files and needs at least 2 files "
+                             "of every class in each; choose another --estimator or add files")
+        last.set_params(cv=min(5, smallest))
     key = f"{est.steps[-1][0]}__sample_weight" if isinstance(est, Pipeline) else "sample_weight"
     return est.fit(X, y, **{key: weights})
 
@@ -314,6 +321,7 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
     feats = featurize(dataset, spec, augment=augment, seed=seed, jobs=jobs, progress=progress)
     for path, reason in feats.failed:
         log.warning("skipped %s: %s", path, reason)
+    classes = _readable_classes(classes, feats)
     runs = repeated_grouped_cv(feats, estimator=estimator, classes=classes, seed=seed, n_splits=cv_splits,
                                repeats=cv_repeats, weighting=weighting)
     y_true, y_pred, n_splits = runs[0].y_true, runs[0].y_pred, runs[0].n_splits
@@ -327,9 +335,10 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
     est = build_estimator(estimator, seed=seed)
     fit_weighted(est, feats.X, feats.y, sample_weights(feats.y, feats.groups, weighting))
     cal = calibrate(feats, runs, classes)
+    # everything the model's answers depend on: the same id means the same probabilities (the catalog relies on it)
     params = {"estimator": estimator, "seed": seed, "augment": augment, "weighting": weighting,
-              "calibration": cal["method"], "spec": repr(spec.to_dict()),
-              "hyperparameters": repr(sorted(est.get_params().items()))}
+              "calibration": repr(sorted(cal.items())), "spec": repr(spec.to_dict()), "classes": repr(classes),
+              "groups": "\0".join(map(str, feats.groups)), "hyperparameters": repr(sorted(est.get_params().items()))}
     counts = Counter(feats.y[feats.original])
     meta = {
         "model_id": f"{estimator}-{content_id(feats.X, feats.y, params)}",
@@ -349,6 +358,20 @@ def train_model(dataset: Dataset, *, spec: FeatureSpec | None = None, estimator:
         "calibration": cal,
     }
     return DrumModel(estimator=est, spec=spec, classes=classes, metadata=meta), cv
+
+
+def _readable_classes(classes: tuple[str, ...], feats: Features) -> tuple[str, ...]:
+    """The classes with at least one file that could be read: a class of unreadable files only (0-byte cloud
+    placeholders, say) is left out with a warning, since a model cannot answer with a class it never saw."""
+    seen = set(feats.y[feats.original])
+    for c in classes:
+        if c not in seen:
+            log.warning("class %s is left out: none of its files could be read", c)
+    kept = tuple(c for c in classes if c in seen)
+    if len(kept) < 2:
+        raise UsageError(f"training needs files of at least two classes that can be read; only "
+                         f"{', '.join(kept) or 'none'} had any")
+    return kept
 
 
 def _scores(rep: dict, fold_seed: int) -> dict:

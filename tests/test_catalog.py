@@ -250,7 +250,9 @@ def test_export_errors_name_the_problem(tmp_path, catalog, capsys):
     assert "none.sqlite" in capsys.readouterr().err
     assert main(["export", "--catalog", catalog, "-o", str(tmp_path / "no" / "dir" / "x.csv")]) == 2
     err = capsys.readouterr().err
-    assert "x.csv" in err and "cannot write" in err
+    assert "x.csv" in err and f"the folder {tmp_path / 'no' / 'dir'} does not exist" in err
+    assert main(["export", "--catalog", catalog, "-o", str(tmp_path)]) == 2
+    assert f"-o {tmp_path}: is a folder; give a file name" in capsys.readouterr().err
 
 
 def test_a_catalog_path_that_is_surely_not_a_catalog_is_refused_and_left_as_it_was(tmp_path):

@@ -36,7 +36,8 @@ def test_classify_folder_table(files, synth_model_path, capsys):
     folder = os.path.dirname(files["kick"])
     assert main(["classify", "--model", synth_model_path, folder]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["label", "conf", "kick", "snare", "hat", "percus", "other", "path"]
+    assert out[0].split() == ["label", "conf", "kick", "snare", "hat", "percussion", "other", "path"]
+    assert len({line.index("  /") for line in out[1:] if "  /" in line}) == 1  # the columns line up
     assert len(out) == 6
     for label, path in files.items():
         (row,) = [line for line in out[1:] if line.endswith("  " + path)]
@@ -59,7 +60,9 @@ def test_train_evaluate_info(synth_train_dir, tmp_path, capsys):
     captured = capsys.readouterr()
     text = captured.out
     assert "grouped cross-validation (3 folds over 3 groups: pack folder" in text and "macro-F1" in text
-    assert "3 groups; every file of a class weighs the same (--weighting class)" in captured.err
+    assert re.search(r"^groups: pack folder 1 level\(s\) below each class folder, 3 groups: \S+ \(30 files\), "
+                     r"\S+ \(30\), \S+ \(30\)$", captured.err, re.M)
+    assert "\nevery file of a class weighs the same (--weighting class)" in captured.err
     assert "confidence calibrated: probabilities raised to the power" in text
     assert (tmp_path / "m.joblib.bak").read_bytes() == b"previous model"
     assert json.loads((tmp_path / "cv.json").read_text())["macro_f1"] > 0.9
@@ -335,3 +338,16 @@ def test_send_cancels_exactly_the_requests_the_server_lets_cancel():
     from oscserver import handlers, osc_client
 
     assert osc_client.CANCELLABLE == handlers.BATCH
+
+
+def test_train_warns_when_serve_would_refuse_the_model(tmp_path, capsys):
+    """Class names so long that an OSC reply cannot carry them: the model still works on the command line."""
+    for k in range(6):
+        for p in range(2):
+            for i in range(2):
+                synth.write(tmp_path / "set" / (f"c{k}_" + "x" * 240) / f"p{p}" / f"{i}.wav", synth.varied("kick", i))
+    assert main(["train", str(tmp_path / "set"), "-o", str(tmp_path / "m.joblib"), "--cv-splits", "2",
+                 "--cv-repeats", "1", "-j", "1"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"warning: drumtag serve will refuse this model: its OSC replies would need \d+ bytes, more "
+                     r"than one datagram carries \(1400\)", err)

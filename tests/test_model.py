@@ -246,6 +246,8 @@ def test_not_a_model_file(tmp_path, content):
 def test_missing_model_file(tmp_path):
     with pytest.raises(ModelError, match="no such model file"):
         M.load_model(tmp_path / "nope.joblib")
+    with pytest.raises(ModelError, match="is a folder, not a model file"):
+        M.load_model(tmp_path)
 
 
 def test_classify_many_reports_failures_and_goes_on(synth_model, tmp_path):
@@ -329,3 +331,43 @@ def test_sklearn_version_is_checked_without_distribution_metadata(synth_model_pa
                     versions=dict(meta["versions"], **{"scikit-learn": "0.24.2"}))
     with pytest.raises(ModelError, match=r"0\.24\.2, but " + re.escape(sklearn.__version__) + " is installed"):
         M.load_model(path)
+
+
+def test_a_class_whose_files_cannot_be_read_is_left_out_of_the_model(tmp_path, caplog):
+    root = synth.make_class_folder(tmp_path, per_class=3, packs=2, classes=("kick", "hat"))
+    for pack in ("p0", "p1"):  # say, cloud placeholders that never downloaded
+        (tmp_path / "broken" / pack).mkdir(parents=True)
+        (tmp_path / "broken" / pack / "a.wav").write_bytes(b"junk")
+    with caplog.at_level("WARNING"):
+        model, cv = train_model(load_dataset(root), jobs=1, cv_splits=2, cv_repeats=1)
+    assert model.classes == ("kick", "hat") and set(cv["per_class"]) == {"kick", "hat"}
+    assert "class broken is left out: none of its files could be read" in caplog.text
+    assert model.predict_proba(np.zeros((1, len(model.metadata["feature_names"])))).shape == (1, 2)
+    for f in (tmp_path / "hat").rglob("*.wav"):
+        f.write_bytes(b"junk")
+    with pytest.raises(UsageError, match="at least two classes that can be read; only kick had any"):
+        train_model(load_dataset(root), jobs=1, cv_splits=2, cv_repeats=1)
+
+
+def test_the_model_id_changes_with_anything_its_answers_depend_on(tmp_path):
+    """The catalog reuses a file's row while the model id is the same, so two models that answer differently must
+    never share one: here the same files and settings, grouped differently, calibrate differently."""
+    root = synth.make_class_folder(tmp_path, per_class=4, packs=3, classes=("kick", "snare", "hat"))
+    by_pack, _ = train_model(load_dataset(root), jobs=1, cv_splits=3, cv_repeats=1)
+    groups = tmp_path / "groups.csv"
+    rows = [f"{os.path.relpath(i.path, tmp_path)},g{n % 4}" for n, i in enumerate(load_dataset(root).items)]
+    groups.write_text("path,group\n" + "\n".join(rows) + "\n")
+    regrouped, _ = train_model(load_dataset(root, groups_csv=str(groups)), jobs=1, cv_splits=3, cv_repeats=1)
+    assert by_pack.metadata["calibration"] != regrouped.metadata["calibration"]
+    assert by_pack.model_id != regrouped.model_id
+
+
+def test_svm_trains_on_a_small_kit_and_refuses_a_class_of_one_file_plainly(tmp_path):
+    root = synth.make_class_folder(tmp_path, per_class=2, packs=3, classes=("kick", "hat"))
+    model, _ = train_model(load_dataset(root), estimator="svm", jobs=1, cv_splits=3, cv_repeats=1)
+    assert model.classes == ("kick", "hat")
+    for f in ("hat_1.wav", "hat_3.wav", "hat_5.wav"):
+        os.remove(tmp_path / "hat" / f"pack{int(f[4]) // 2}" / f)
+    os.remove(tmp_path / "hat" / "pack0" / "hat_0.wav")
+    with pytest.raises(UsageError, match="--estimator svm calibrates on folds .* at least 2 files of every class"):
+        train_model(load_dataset(root), estimator="svm", jobs=1, cv_splits=3, cv_repeats=1)

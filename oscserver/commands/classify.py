@@ -26,13 +26,16 @@ def add_arguments(p) -> None:
 
 def _table(preds, classes) -> str:
     """label, confidence and every class's probability, then the path (last, so long paths never misalign)."""
-    lines = [f"{'label':<10} {'conf':>5}  " + " ".join(f"{c[:6]:>6}" for c in classes) + "  path"]
+    widths = [max(6, len(c)) for c in classes]  # whole class names: a custom model's may share a prefix
+    lw = max([10, *map(len, classes)])
+    lines = [f"{'label':<{lw}} {'conf':>5}  " + " ".join(f"{c:>{w}}" for c, w in zip(classes, widths)) + "  path"]
     for p in preds:
         if p.error:
-            lines.append(f"{'error':<10} {'':>5}  " + " ".join(f"{'':>6}" for _ in classes) + f"  {p.path}: {p.error}")
+            lines.append(f"{'error':<{lw}} {'':>5}  " + " ".join(" " * w for w in widths) + f"  {p.path}: {p.error}")
         else:
-            lines.append(f"{p.label:<10} {p.confidence:5.2f}  "
-                         + " ".join(f"{p.probabilities.get(c, 0.0):6.2f}" for c in classes) + f"  {p.path}")
+            lines.append(f"{p.label:<{lw}} {p.confidence:5.2f}  "
+                         + " ".join(f"{p.probabilities.get(c, 0.0):{w}.2f}" for c, w in zip(classes, widths))
+                         + f"  {p.path}")
     return "\n".join(lines)
 
 

@@ -98,6 +98,9 @@ def _check_outputs(args) -> None:
 
     if args.png:
         check_writable(args.png, "--png", "confusion.png")
+        if not args.png.lower().endswith(".png"):
+            raise UsageError(f"--png {args.png}: the confusion matrix is drawn as a PNG image; give a file name "
+                             "ending in .png")
     if args.json:
         check_writable(args.json, "--json", "report.json")
         if os.path.exists(args.json) and os.path.exists(args.dataset) and os.path.samefile(args.json, args.dataset):

@@ -27,7 +27,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=("csv", "json"),
                         help="output format (default: from the -o file name's extension, else csv)")
     add_catalog_argument(parser)
-    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)")
     parser.add_argument("--features", action="store_true", help="include each file's feature vector")
 
 
@@ -84,6 +84,7 @@ def _companion(output: str, catalog: str) -> bool:
 
 def _check_output(output: str, catalog: str | None) -> None:
     """Refuse an -o that would replace the catalog itself or another SQLite database."""
+    from ..atomicfile import check_writable
     from ..catalog import default_catalog_path, is_sqlite
     from ..errors import UsageError
 
@@ -95,8 +96,7 @@ def _check_output(output: str, catalog: str | None) -> None:
                          f"memory or journal); write the export to another file")
     if os.path.isfile(output) and is_sqlite(output):
         raise UsageError(f"-o {output}: is an SQLite database (a catalog?); drumtag export does not replace one")
-    if os.path.isdir(output):
-        raise UsageError(f"-o {output}: is a folder; give a file name")
+    check_writable(output, example="library.csv")  # audio, a folder, a missing or read-only folder
 
 
 def run(args) -> int:
@@ -104,6 +104,8 @@ def run(args) -> int:
     from ..catalog import Catalog
     from ..errors import UsageError
 
+    if args.output == "-":  # the usual spelling of standard output
+        args.output = None
     if args.output:
         _check_output(args.output, args.catalog)
     fmt = args.format

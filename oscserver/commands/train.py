@@ -22,8 +22,9 @@ def add_arguments(p) -> None:
     p.add_argument("-o", "--output", default="drumtag-model.joblib", metavar="FILE",
                    help="model file to write (default: %(default)s)")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--group-level", type=at_least(1), default=1, metavar="N",
-                   help="the folder N levels below each class folder names the pack (default: %(default)s)")
+    g.add_argument("--group-level", type=at_least(1), default=None, metavar="N",
+                   help="a folder dataset's packs are the folders N levels below each class folder, their path "
+                        "from the class folder naming the pack (default: 1)")
     g.add_argument("--groups", metavar="CSV", help="CSV with columns path,group assigning each file to a pack")
     p.add_argument("--estimator", default=None,
                    help="extratrees, randomforest, hgb, svm or logreg (default: the bundled model's choice)")
@@ -45,13 +46,15 @@ def _check_outputs(args) -> None:
     """-o, its FILE.bak (made when FILE exists) and --report, checked before any work."""
     import os
 
-    from ..atomicfile import check_writable
+    from ..atomicfile import check_writable, user_data
     from ..errors import UsageError
 
     check_writable(args.output)
-    if os.path.exists(args.output) and os.path.isdir(args.output + ".bak"):
-        raise UsageError(f"-o {args.output}: the previous model would be kept as {args.output}.bak, "
-                         "which is a folder; move it or choose another file name")
+    bak = args.output + ".bak"
+    if os.path.exists(args.output) and (os.path.isdir(bak) or user_data(bak)):
+        what = "a folder" if os.path.isdir(bak) else user_data(bak).removeprefix("is ")
+        raise UsageError(f"-o {args.output}: the previous model would be kept as {bak}, "
+                         f"which is {what}; move it or choose another file name")
     if args.report:
         check_writable(args.report, "--report", "cv-report.json")
 
@@ -62,7 +65,9 @@ def run(args) -> int:
     import sys
 
     from .. import calibration
-    from ..dataset import load_dataset
+    from ..dataset import groups_line, load_dataset, warn_thin_classes
+    from ..handlers import osc_reply_fits
+    from ..protocol import MAX_DATAGRAM
     from ..metrics import format_report
     from ..progress import Progress
     from ..training import DEFAULT_ESTIMATOR, WEIGHTING_TEXT, repeats_line, train_model
@@ -70,10 +75,11 @@ def run(args) -> int:
 
     _check_outputs(args)  # before the work, not after it
     ds = load_dataset(args.dataset, group_level=args.group_level, groups_csv=args.groups)
+    warn_thin_classes(ds)
     counts = ds.counts()
-    print(f"training on {len(ds.items)} files: " + ", ".join(f"{c} {counts[c]}" for c in ds.classes)
-          + f"\ngroups: {ds.grouping}, {len({i.group for i in ds.items})} groups; "
-          + f"{WEIGHTING_TEXT[args.weighting]} (--weighting {args.weighting})", file=sys.stderr)
+    print(f"found {len(ds.items)} files: " + ", ".join(f"{c} {counts[c]}" for c in ds.classes)
+          + f"\ngroups: {ds.grouping}, {groups_line(ds)}"
+          + f"\n{WEIGHTING_TEXT[args.weighting]} (--weighting {args.weighting})", file=sys.stderr)
     with Progress(len(ds.items), label="features") as bar:
         model, cv = train_model(ds, estimator=args.estimator or DEFAULT_ESTIMATOR, seed=args.seed,
                                 augment=args.augment, weighting=args.weighting, cv_splits=args.cv_splits,
@@ -95,6 +101,10 @@ def run(args) -> int:
         print(f"kept the previous {args.output} as {args.output}.bak", file=sys.stderr)
     model.save(args.output)
     print(f"\nwrote {args.output} (model {model.model_id})")
+    fits, size = osc_reply_fits(model.classes)
+    if not fits:
+        print(f"warning: drumtag serve will refuse this model: its OSC replies would need {size} bytes, more than "
+              f"one datagram carries ({MAX_DATAGRAM}); use fewer classes or shorter class names", file=sys.stderr)
     if args.report:
         with atomic_write(args.report) as f:
             json.dump(cv, f, indent=1)
