@@ -4,9 +4,51 @@ any work."""
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 
 #: the estimators' random_state takes 0 to 2**32 - 1
 SEED_MAX = 2 ** 32 - 1
+
+
+class EnvValue(str):
+    """An option's default read from an environment variable: a type that refuses it can name the variable (the
+    user never typed the value, so ``argument --port: 'abc'`` alone would not tell them where it came from)."""
+
+    variable: str
+
+
+def env_default(variable: str, fallback):
+    """The value of ``variable`` as an :class:`EnvValue` default, or ``fallback`` when it is unset or empty."""
+    value = os.environ.get(variable)
+    if not value:
+        return fallback
+    marked = EnvValue(value)
+    marked.variable = variable
+    return marked
+
+
+def source(value, option: str) -> str:
+    """How to name where ``value`` came from in a message: ``'$DRUMTAG_PORT'`` for an EnvValue, else ``option``."""
+    variable = getattr(value, "variable", None)
+    return f"${variable}" if variable else option
+
+
+def _names_env(parse):
+    """Wrap an argparse type so refusing a default from the environment says which variable holds it."""
+
+    @functools.wraps(parse)
+    def wrapped(text):
+        try:
+            return parse(text)
+        except argparse.ArgumentTypeError as exc:
+            variable = getattr(text, "variable", None)
+            if variable is None:
+                raise
+            raise argparse.ArgumentTypeError(f"{exc} (the value of the environment variable {variable}; "
+                                             "fix or unset it)") from None
+
+    return wrapped
 
 
 def _whole(text: str, what: str = "whole number") -> int:
@@ -29,6 +71,16 @@ def at_least(lowest: int):
     return parse
 
 
+@_names_env
+def host(text: str) -> str:
+    """A host name or address, not empty (an empty one would make the server listen on every interface, or the
+    client fail later with a less clear message)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the host is empty; give a name or address, for example 127.0.0.1")
+    return text
+
+
+@_names_env
 def port(text: str) -> int:
     """A UDP port, 1-65535."""
     value = _whole(text, "port number")

@@ -19,6 +19,24 @@ DEFAULT_COLORS: dict[str, int] = {
     "other": 0x8A8A8A,       # grey
 }
 
+#: Colours of a custom model's classes that are not among the five, given in the order of the model's class list
+#: (the first such class gets the first colour; after the last, they repeat). Saturated, and far from each other
+#: and from DEFAULT_COLORS (tested), so a clap and a tom do not look alike in Live or REAPER.
+EXTRA_COLORS: tuple[int, ...] = (
+    0x2DB84C,  # green
+    0xE8409F,  # magenta
+    0x17A398,  # teal
+    0xB8D02A,  # lime
+    0x3A5BE0,  # blue
+    0xF06A1F,  # orange
+    0x7A4A1E,  # brown
+    0x5EE0C8,  # aquamarine
+    0xD28CF0,  # lilac
+    0x1E6E3A,  # dark green
+    0xF5D90A,  # yellow
+    0x1A237E,  # indigo
+)
+
 #: The DAW clients' default for marking a file as unsure: a calibrated confidence below this (0.6 sets aside about a
 #: quarter of the bundled model's out-of-fold files, right only half the time; see models/README.md, "Confidence").
 #: The Max device (drumtag_names.js) and the REAPER script (drumtag/settings.lua) keep the same default, as a
@@ -48,14 +66,26 @@ def parse_color(text: str, *, name: str = "colour") -> int:
     raise UsageError(f"{name}: {text!r} is not a colour; use #RRGGBB")
 
 
-def parse_colors(spec: str | None, *, classes=CLASSES) -> dict[str, int]:
-    """Colour map from ``'kick=#ff0000,hat=#00ffff'`` or the path of a JSON object; unnamed classes keep defaults.
+def default_colors(classes=CLASSES) -> dict[str, int]:
+    """Each class's default colour: DEFAULT_COLORS for the five, EXTRA_COLORS in turn for the others (a custom
+    model's), by their order in ``classes``, so the same model always gets the same colours."""
+    extra = iter(EXTRA_COLORS * (len(classes) // len(EXTRA_COLORS) + 1))
+    return {c: DEFAULT_COLORS[c] if c in DEFAULT_COLORS else next(extra) for c in classes}
 
-    Classes the map does not know (a custom model's) get the colour of ``other``.
-    """
-    colors = {c: DEFAULT_COLORS.get(c, DEFAULT_COLORS["other"]) for c in classes}
+
+def _looks_like_a_file(spec: str) -> bool:
+    return spec.lower().endswith(".json") or os.sep in spec or "/" in spec
+
+
+def parse_colors(spec: str | None, *, classes=CLASSES) -> dict[str, int]:
+    """Colour map from ``'kick=#ff0000,hat=#00ffff'`` or the path of a JSON object; unnamed classes keep defaults
+    (``default_colors``: a custom model's classes get distinct colours of their own)."""
+    colors = default_colors(classes)
     if not spec:
         return colors
+    if "=" not in spec and not os.path.isfile(spec) and _looks_like_a_file(spec):
+        what = "is a folder, not a JSON file" if os.path.isdir(spec) else "no such file"
+        raise UsageError(f"--colors {spec}: {what} (give a JSON object of class -> colour, or CLASS=#RRGGBB,...)")
     if os.path.isfile(spec):
         try:
             with open(spec, encoding="utf-8") as f:

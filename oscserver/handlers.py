@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import __version__, protocol
+from .classes import DEFAULT_COLORS, parse_colors
 from .errors import AudioError, UsageError
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class Reply(NamedTuple):
 
 @dataclass
 class Request:
-    """One validated request: its address, head arguments, named arguments and the client's IP."""
+    """One validated request: its address, head arguments, named arguments and the client's address."""
 
     address: str
     reply_port: int
@@ -49,31 +50,44 @@ class Request:
     rest: tuple = ()  # the repeated trailing arguments (paths, folders)
     client_ip: str = "127.0.0.1"
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: the port its replies go to: ``reply_port``, or the request's source port when that is 0
+    client_port: int = 0
+
+    @property
+    def client(self) -> tuple[str, int]:
+        """Who sent it, as its replies are addressed: (IP, reply port). Two clients on one host differ here."""
+        return self.client_ip, self.client_port
 
 
 class Jobs:
-    """Running and queued multi-file requests, keyed by (client IP, request_id), so a client can cancel its own."""
+    """Running and queued multi-file requests, keyed by the client (IP, reply port) and request_id.
+
+    The key is the address the replies go to, so a client can cancel only its own requests: two clients on one
+    host (two Max devices with their own reply ports, or two sockets replied to at their source ports) may use
+    the same request_id without stopping each other's work.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._jobs: dict[tuple[str, int], list[threading.Event]] = {}
+        self._jobs: dict[tuple[str, int, int], list[threading.Event]] = {}
 
-    def add(self, client_ip: str, request_id: int, event: threading.Event) -> None:
+    def add(self, client: tuple[str, int], request_id: int, event: threading.Event) -> None:
         with self._lock:
-            self._jobs.setdefault((client_ip, request_id), []).append(event)
+            self._jobs.setdefault((*client, request_id), []).append(event)
 
-    def remove(self, client_ip: str, request_id: int, event: threading.Event) -> None:
+    def remove(self, client: tuple[str, int], request_id: int, event: threading.Event) -> None:
         with self._lock:
-            events = self._jobs.get((client_ip, request_id), [])
+            key = (*client, request_id)
+            events = self._jobs.get(key, [])
             if event in events:
                 events.remove(event)
             if not events:
-                self._jobs.pop((client_ip, request_id), None)
+                self._jobs.pop(key, None)
 
-    def cancel(self, client_ip: str, request_id: int) -> bool:
+    def cancel(self, client: tuple[str, int], request_id: int) -> bool:
         """Set the cancel event of every job of this client with this id; True if there was one."""
         with self._lock:
-            events = list(self._jobs.get((client_ip, request_id), []))
+            events = list(self._jobs.get((*client, request_id), []))
         for event in events:
             event.set()
         return bool(events)
@@ -163,7 +177,8 @@ class Context:
             self.iter_audio_files = self.iter_audio_files or classify.iter_audio_files
 
     def color(self, label: str | None) -> int:
-        return self.colors.get(label, self.colors.get("other", 0x8A8A8A))
+        """The label's colour; a label outside the map (not one of the model's classes) gets other's."""
+        return self.colors.get(label, self.colors.get("other", DEFAULT_COLORS["other"]))
 
 
 # -- file-access policy --------------------------------------------------------------------------------------------
@@ -217,6 +232,35 @@ def _reason(exc: Exception) -> str:
     return exc.reason if isinstance(exc, AudioError) else str(exc)
 
 
+def _unused(*_, **__):
+    raise AssertionError("not called: osc_reply_fits only builds replies")
+
+
+def osc_reply_fits(classes, *, limit: int = protocol.MAX_DATAGRAM) -> tuple[bool, int]:
+    """(whether every reply of a model with these classes fits one datagram, the bytes its largest one needs).
+
+    The class names go into every /drumtag/result (with each one's probability) and /drumtag/model (with each
+    one's colour), where they must stay whole; a long path or model id is cut, down to ``server.CUT_MIN`` bytes.
+    So the worst case is the result for the longest class name with a path cut that far, or the model reply:
+    both built with the replies' own builders and measured uncut. ``drumtag serve`` refuses a model that does not
+    fit; ``drumtag train`` can warn with it.
+    """
+    from types import SimpleNamespace as Stand_in  # a model and a prediction: the attributes replies read
+
+    from .server import CUT_MIN, shrink_reply
+
+    classes = tuple(classes)
+    model = Stand_in(classes=classes, model_id="m" * CUT_MIN, feature_version=0, metadata={})
+    ctx = Context(model=model, colors=parse_colors(None, classes=classes), classify_file=_unused,
+                  classify_many=_unused, iter_audio_files=_unused)
+    label = max(classes, key=lambda c: len(c.encode("utf-8")), default="")
+    worst = Stand_in(label=label, confidence=1.0, probabilities={c: 1.0 for c in classes})
+    replies = [result_reply(ctx, 0, "/" + "p" * (CUT_MIN - 1), worst),
+               *info(ctx, Request(f"{P}/info", 0, 0, {}))]
+    needed = max(len(shrink_reply(r, max_size=2 ** 31)) for r in replies)  # uncut: class names stay whole
+    return needed <= limit, needed
+
+
 # -- handlers ------------------------------------------------------------------------------------------------------
 
 def ping(ctx: Context, req: Request) -> Iterator[Reply]:
@@ -235,7 +279,7 @@ def info(ctx: Context, req: Request) -> Iterator[Reply]:
 
 def cancel(ctx: Context, req: Request) -> Iterator[Reply]:
     target = req.params["target_id"]
-    found = ctx.jobs.cancel(req.client_ip, target)
+    found = ctx.jobs.cancel(req.client, target)
     yield Reply(f"{P}/cancelled", (req.request_id, target, int(found)))
 
 

@@ -5,7 +5,8 @@ one ``rdf:li`` item per file, keyed by file name, with an ``ablFR:keywords`` bag
 
 What drumtag writes, and what it keeps:
 - one tag per file from its catalog label (``TAGS``); ``other`` gets none, so the user's tag list only grows by
-  the four drum tags Live itself uses or that are established;
+  the four drum tags Live itself uses or that are established, and by one ``Drums|<Class>`` per class of a custom
+  model (``clap`` -> ``Drums|Clap``, as third-party tools name them);
 - the tags drumtag added are also listed in a ``drumtag:keywords`` bag inside the item (namespace ``NS_DRUMTAG``);
   an item drumtag created carries ``drumtag:createdItem``. A tag the file already had is never recorded as
   drumtag's, so ``remove`` takes away exactly what drumtag added and never a user's tag, even one spelled the same;
@@ -56,9 +57,12 @@ _PREFIXES = {"x": NS_X, "rdf": NS_RDF, "dc": NS_DC, "ablFR": NS_ABL, "xmp": NS_X
 for _prefix, _uri in _PREFIXES.items():
     ET.register_namespace(_prefix, _uri)
 
-#: class -> the Live tag drumtag writes. ``other`` (not a drum sound) gets no tag.
+#: class -> the Live tag drumtag writes. ``other`` (not a drum sound) gets no tag; a custom model's other classes
+#: get ``Drums|<Class>`` (``tag_for``).
 TAGS: dict[str, str] = {"kick": "Drums|Kick", "snare": "Drums|Snare", "hat": "Drums|Hihat",
                         "percussion": "Drums|Percussion"}
+#: the class that is no drum sound, so gets no tag
+UNTAGGED = "other"
 
 
 def _q(ns: str, name: str) -> str:
@@ -96,8 +100,21 @@ def sidecar_path(folder: str | os.PathLike) -> str:
     return os.path.join(os.fspath(folder), SIDECAR_FOLDER, SIDECAR_NAME)
 
 
+def tag_for(label: str | None) -> str | None:
+    """The Live tag of a class: ``TAGS`` for the defaults, ``Drums|Clap`` for a custom model's ``clap`` (built as
+    Live's own are: one level under Drums, capitalised); None for ``other`` or an empty label. A ``|`` in the
+    label becomes ``-`` so the tag stays one level deep, and whitespace runs one space."""
+    if label in TAGS:
+        return TAGS[label]
+    name = " ".join((label or "").replace("|", "-").split())
+    if not name or label == UNTAGGED:
+        return None
+    return f"Drums|{name[:1].upper()}{name[1:]}"
+
+
 def tags_for(label: str | None) -> set[str]:
-    return {TAGS[label]} if label in TAGS else set()
+    tag = tag_for(label)
+    return {tag} if tag else set()
 
 
 def _nfc(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import socket
@@ -109,14 +110,16 @@ def new_request_id() -> int:
 
 
 def cancel(target_id: int, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
-           timeout: float = 2.0) -> bool | None:
-    """Ask the server to stop this host's request ``target_id`` (the server matches the sender's IP and the id).
+           timeout: float = 2.0, sock: socket.socket | None = None) -> bool | None:
+    """Ask the server to stop this client's request ``target_id``.
 
-    True if it was running, False if it was not (it had ended), None if no answer came within ``timeout``.
+    The server matches the id and the client's reply address (IP and port), so pass the ``sock`` the request was
+    sent from: a cancel from another socket does not reach it. True if it was running, False if it was not (it
+    had ended, or belongs to another socket), None if no answer came within ``timeout``.
     """
     try:
         for reply, params in request(f"{protocol.PREFIX}/cancel", [target_id], host=host, port=port,
-                                     timeout=timeout):
+                                     timeout=timeout, sock=sock):
             if reply == f"{protocol.PREFIX}/cancelled":
                 return bool(params[2])
     except (ReplyTimeout, UsageError):
@@ -124,25 +127,42 @@ def cancel(target_id: int, *, host: str = protocol.DEFAULT_HOST, port: int = pro
     return None
 
 
-def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
-            timeout: float = 5.0, request_id: int | None = None) -> Iterator[tuple[str, list]]:
-    """Send ``address reply_port=0 request_id *args`` and yield ``(reply_address, reply_args)`` for its replies.
+def _resolve(host: str, port: int) -> tuple[int, tuple]:
+    """(address family, socket address) of the server; UsageError naming --host or --port when there is none."""
+    from .argtypes import source
 
-    Stops after the terminal reply. ``timeout`` is the longest wait for the next reply (a long request that sends
-    progress keeps going); raises ReplyTimeout when it passes.
-    """
-    rid = new_request_id() if request_id is None else request_id
     try:
         family, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
     except (socket.gaierror, UnicodeError) as exc:
-        raise UsageError(f"--host {host}: cannot find this host ({getattr(exc, 'strerror', None) or exc})") from None
+        raise UsageError(f"{source(host, '--host')} {host}: cannot find this host "
+                         f"({getattr(exc, 'strerror', None) or exc})") from None
     except OverflowError:
-        raise UsageError(f"--port {port}: not a port (1-65535)") from None
+        raise UsageError(f"{source(port, '--port')} {port}: not a port (1-65535)") from None
+    return family, sockaddr
+
+
+def open_socket(host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT) -> socket.socket:
+    """A UDP socket for talking to the server at host:port, to pass to ``request`` and ``cancel``: the server
+    replies to (and lets cancel the requests of) the socket a request came from."""
+    return socket.socket(_resolve(host, port)[0], socket.SOCK_DGRAM)
+
+
+def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
+            timeout: float = 5.0, request_id: int | None = None,
+            sock: socket.socket | None = None) -> Iterator[tuple[str, list]]:
+    """Send ``address reply_port=0 request_id *args`` and yield ``(reply_address, reply_args)`` for its replies.
+
+    Stops after the terminal reply. ``timeout`` is the longest wait for the next reply (a long request that sends
+    progress keeps going); raises ReplyTimeout when it passes. Sent from ``sock`` (left open) if given, else from
+    a socket of its own.
+    """
+    rid = new_request_id() if request_id is None else request_id
+    family, sockaddr = _resolve(host, port)
     dgram = build(address, [0, rid, *args])
     if len(dgram) > MAX_REQUEST:
         raise UsageError(f"the request is {len(dgram)} bytes, more than one UDP datagram holds ({MAX_REQUEST}); "
                          "send fewer paths per request, or their folder")
-    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+    with (socket.socket(family, socket.SOCK_DGRAM) if sock is None else contextlib.nullcontext(sock)) as sock:
         try:
             sock.sendto(dgram, sockaddr)
         except OSError as exc:

@@ -6,7 +6,8 @@ on the receive thread; classify and similar go to a bounded queue served by a po
 classify_many and tag to a second lane of their own, so neither a long batch nor a huge file delays a ping or
 another client's short request. When a lane's queue is full the request is refused with ``busy: ...``.
 
-Replies go to the sender's IP at ``reply_port`` (0: the request's source port). Bundles are unpacked and their
+Replies go to the sender's IP at ``reply_port`` (0: the request's source port); that address is also the client's
+identity for ``/drumtag/cancel``, so a client stops only its own requests. Bundles are unpacked and their
 messages handled in order; a bundle time-tagged more than ``FUTURE_TOLERANCE`` seconds ahead is not scheduled: each
 of its messages gets an error reply. A reply longer than ``protocol.MAX_DATAGRAM`` bytes has its longest string
 (a path or message) cut in the middle, where ``protocol.CUT_MARK`` stands for the bytes left out.
@@ -142,8 +143,10 @@ def read_packet(dgram: bytes, now: float | None = None) -> list[Incoming]:
     return [Incoming("", problem="malformed packet: not an OSC message or bundle")]
 
 
-def make_request(msg: Incoming, client_ip: str) -> Request:
-    """Check a message against its declaration in protocol.py; raises BadRequest naming the argument and reason."""
+def make_request(msg: Incoming, client_ip: str, source_port: int = 0) -> Request:
+    """Check a message against its declaration in protocol.py; raises BadRequest naming the argument and reason.
+
+    ``source_port`` is the datagram's: replies go there when the request's reply_port is 0."""
     head = [a if t in "ih" and isinstance(a, int) and _INT32[0] <= a <= _INT32[1] else None
             for t, a in zip(msg.tags[:2], msg.args[:2])]
     reply_port = head[0] if head and head[0] is not None and 0 <= head[0] <= 65535 else 0
@@ -172,10 +175,15 @@ def make_request(msg: Incoming, client_ip: str) -> Request:
     if not 0 <= values[0] <= 65535:
         raise BadRequest(request_id, f"argument 1 (reply_port): {values[0]} is not a port (0-65535)")
     params = {a.name: v for a, v in zip(spec.args[2:], values[2:n_fixed])}
-    return Request(msg.address, values[0], values[1], params, tuple(values[n_fixed:]), client_ip)
+    return Request(msg.address, values[0], values[1], params, tuple(values[n_fixed:]), client_ip,
+                   client_port=values[0] or source_port)
 
 
 # -- writing -------------------------------------------------------------------------------------------------------
+
+#: A string is cut to no fewer than this many bytes: the shortest a long path or message becomes in a reply.
+CUT_MIN = 64
+
 
 def _cut(text: str, limit: int) -> str:
     """``text`` in at most ``limit`` UTF-8 bytes: its start and (more of) its end around ``protocol.CUT_MARK``."""
@@ -208,6 +216,15 @@ def _build(address: str, args, types) -> bytes:
 
 def encode_reply(reply: Reply, *, max_size: int = protocol.MAX_DATAGRAM) -> bytes:
     """The datagram of a reply, typed by its declaration; long strings are cut to keep it within ``max_size``."""
+    data = shrink_reply(reply, max_size=max_size)
+    if len(data) > max_size:
+        raise ValueError(f"{reply.address}: reply of {len(data)} bytes cannot be cut to {max_size}")
+    return data
+
+
+def shrink_reply(reply: Reply, *, max_size: int = protocol.MAX_DATAGRAM) -> bytes:
+    """The datagram of a reply with its longest strings cut (down to about CUT_MIN bytes each) until it fits in
+    ``max_size``, or nothing is left to cut: then it is larger, and its size is what the reply needs at least."""
     spec = protocol.BY_ADDRESS[reply.address]
     extra = len(reply.args) - len(spec.args)
     types = [a.type for a in spec.args] + [a.type for a in spec.repeated] * (extra // max(1, len(spec.repeated)))
@@ -216,11 +233,11 @@ def encode_reply(reply: Reply, *, max_size: int = protocol.MAX_DATAGRAM) -> byte
     args = [_utf8(a) if t == "s" and isinstance(a, str) else a for a, t in zip(reply.args, types)]
     data = _build(reply.address, args, types)
     while len(data) > max_size:
-        strings = [i for i, t in enumerate(types) if t == "s" and len(args[i].encode("utf-8")) > 64]
+        strings = [i for i, t in enumerate(types) if t == "s" and len(args[i].encode("utf-8")) > CUT_MIN]
         if not strings:
-            raise ValueError(f"{reply.address}: reply of {len(data)} bytes cannot be cut to {max_size}")
+            break
         i = max(strings, key=lambda j: len(args[j].encode("utf-8")))
-        args[i] = _cut(args[i], max(64, len(args[i].encode("utf-8")) - (len(data) - max_size) - 8))
+        args[i] = _cut(args[i], max(CUT_MIN, len(args[i].encode("utf-8")) - (len(data) - max_size) - 8))
         data = _build(reply.address, args, types)
     return data
 
@@ -273,13 +290,13 @@ class Server:
         client_ip = source[0]
         for msg in read_packet(dgram):
             try:
-                req = make_request(msg, client_ip)
+                req = make_request(msg, client_ip, source[1])
             except BadRequest as exc:
                 dest = (client_ip, exc.reply_port or source[1]) + tuple(source[2:])
                 log.info("%s from %s: %s", msg.address or "packet", source, exc)
                 self.send(error_reply(exc.request_id, msg.address, str(exc)), dest)
                 continue
-            dest = (client_ip, req.reply_port or source[1]) + tuple(source[2:])
+            dest = req.client + tuple(source[2:])  # the client's identity for cancel too (Jobs)
             log.debug("%s %s from %s", req.address, req.request_id, source)
             if req.address in FAST:
                 self.run(req, dest)
@@ -289,12 +306,12 @@ class Server:
     def _enqueue(self, req: Request, dest) -> None:
         lane = self._lanes["batch" if req.address in BATCH else "single"]
         if req.address in BATCH:
-            self.ctx.jobs.add(req.client_ip, req.request_id, req.cancel)
+            self.ctx.jobs.add(req.client, req.request_id, req.cancel)
         try:
             lane.put_nowait((req, dest))
         except queue.Full:
             if req.address in BATCH:
-                self.ctx.jobs.remove(req.client_ip, req.request_id, req.cancel)
+                self.ctx.jobs.remove(req.client, req.request_id, req.cancel)
             self.send(error_reply(req.request_id, req.address,
                                   f"busy: {lane.maxsize} requests are waiting; try again shortly"), dest)
 
@@ -318,7 +335,7 @@ class Server:
             message = "internal error: the handler sent no terminal reply"
         finally:
             if req.address in BATCH:
-                self.ctx.jobs.remove(req.client_ip, req.request_id, req.cancel)
+                self.ctx.jobs.remove(req.client, req.request_id, req.cancel)
         if not terminal:
             self.send(error_reply(req.request_id, req.address, message), dest)
 

@@ -227,16 +227,35 @@ def test_classify_many_stops_when_cancelled_and_says_so(tmp_path):
     assert replies[-1] == (f"{P}/done", (7, f"{P}/classify_many", 1, 0, 1))
 
 
+def request_from(address, *, port, ip="127.0.0.1", **kw) -> Request:
+    req = request(address, ip=ip, **kw)
+    req.client_port = port
+    return req
+
+
 def test_cancel_reaches_only_the_same_clients_job():
     ctx = make_ctx()
     event = threading.Event()
-    ctx.jobs.add("10.0.0.2", 42, event)
-    [(address, args)] = run(ctx, request("cancel", params={"target_id": 42}, rid=1, ip="10.0.0.3"))
+    ctx.jobs.add(("10.0.0.2", 9011), 42, event)
+    [(address, args)] = run(ctx, request_from("cancel", params={"target_id": 42}, rid=1, ip="10.0.0.3", port=9011))
     assert (address, args) == (f"{P}/cancelled", (1, 42, 0)) and not event.is_set()
-    [(_, args)] = run(ctx, request("cancel", params={"target_id": 42}, rid=2, ip="10.0.0.2"))
+    [(_, args)] = run(ctx, request_from("cancel", params={"target_id": 42}, rid=2, ip="10.0.0.2", port=9011))
     assert args == (2, 42, 1) and event.is_set()
-    ctx.jobs.remove("10.0.0.2", 42, event)
+    ctx.jobs.remove(("10.0.0.2", 9011), 42, event)
     assert len(ctx.jobs) == 0
+
+
+def test_cancel_from_another_port_of_the_same_host_leaves_that_clients_job_alone():
+    """Two clients on one machine (two Max devices, Max and REAPER) may both use request_id 7: B's cancel 7
+    stops B's job only."""
+    ctx = make_ctx()
+    a, b = threading.Event(), threading.Event()
+    ctx.jobs.add(("127.0.0.1", 9011), 7, a)
+    ctx.jobs.add(("127.0.0.1", 9012), 7, b)
+    [(_, args)] = run(ctx, request_from("cancel", params={"target_id": 7}, rid=8, port=9012))
+    assert args == (8, 7, 1) and b.is_set() and not a.is_set()
+    ctx.jobs.cancel_all()
+    assert a.is_set()
 
 
 def test_similar_sends_ranked_neighbours_then_done(tmp_path):

@@ -393,3 +393,31 @@ def test_new_sidecar_follows_lives_layout():
     assert desc.find(f"{{{NS_ABL}}}resource").text == "folder"
     li = desc.find(f"{{{NS_ABL}}}items/{{{NS_RDF}}}Bag/{{{NS_RDF}}}li")
     assert li.get(f"{{{NS_RDF}}}parseType") == "Resource" and li.find(f"{{{NS_ABL}}}filePath").text == "bd1.wav"
+
+
+# -- a custom model's classes ----------------------------------------------------------------------------------------
+
+def test_a_custom_models_classes_get_a_drums_tag_of_their_own(tmp_path, capsys):
+    """A model trained on clap/tom folders: its files are tagged Drums|Clap and Drums|Tom like the defaults, not
+    left untagged with the folder reported "already up to date"."""
+    lib = tmp_path / "lib"
+    cat = str(tmp_path / "cat.sqlite")
+    for name, label in (("c.wav", "clap"), ("t.wav", "tom"), ("k.wav", "kick"), ("o.wav", "other")):
+        catalogue(cat, make_file(lib / name, name.encode()), label)
+    assert main(["live-tags", str(lib), "--catalog", cat]) == 0
+    out = capsys.readouterr().out
+    assert "added 3" in out and "1 folders changed" in out
+    side = sidecar_path(lib)
+    assert keywords(side) == {"c.wav": ["Drums|Clap"], "t.wav": ["Drums|Tom"], "k.wav": ["Drums|Kick"]}
+    assert main(["live-tags", "--remove", str(lib), "--catalog", cat]) == 0
+    assert not os.path.exists(side)  # drumtag's own sidecar, and nothing else was in it
+
+
+@pytest.mark.parametrize("label, tag", [("kick", "Drums|Kick"), ("hat", "Drums|Hihat"), ("clap", "Drums|Clap"),
+                                        ("open hat", "Drums|Open hat"), ("  rim\tshot ", "Drums|Rim shot"),
+                                        ("tom|floor", "Drums|Tom-floor"), ("other", None), ("", None),
+                                        (None, None), ("|", "Drums|-")])
+def test_tag_for_builds_one_level_under_drums(label, tag):
+    from oscserver.livetags import tag_for
+
+    assert tag_for(label) == tag

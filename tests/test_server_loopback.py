@@ -17,7 +17,7 @@ import synth
 from oscserver import cli, protocol
 from oscserver.classes import DEFAULT_COLORS
 from oscserver.classify import Prediction, classify_file
-from oscserver.handlers import Context, Reply
+from oscserver.handlers import Context, Reply, ResultCache
 from oscserver.server import Server, encode_reply, make_request, read_packet
 
 P = protocol.PREFIX
@@ -292,14 +292,51 @@ def test_cancel_stops_a_multi_file_request_of_the_same_client(serve, synth_model
     replies = []
     while not any(a == f"{P}/result" for a, _ in replies):
         replies.append(client.recv()[:2])
-    other = Client()  # another socket of the same host (like `drumtag send cancel 77`)
-    try:
-        other.send(server, f"{P}/cancel", 0, 78, 77)
-        assert other.replies(f"{P}/cancel") == [(f"{P}/cancelled", [78, 77, 1])]
-    finally:
-        other.close()
-    replies += client.replies(f"{P}/classify_many")
+    client.send(server, f"{P}/cancel", 0, 78, 77)  # from the socket the request came from
+    while not any(a == f"{P}/done" for a, _ in replies) or not any(a == f"{P}/cancelled" for a, _ in replies):
+        replies.append(client.recv()[:2])
+    assert (f"{P}/cancelled", [78, 77, 1]) in replies
+    replies.remove((f"{P}/cancelled", [78, 77, 1]))
     assert replies[-1] == (f"{P}/done", [77, f"{P}/classify_many", 1, 0, 1])
+
+
+def test_a_cancel_stops_only_the_request_of_the_client_that_sent_it(serve, synth_model, tmp_path):
+    """Two clients on 127.0.0.1 (their own ports) run classify_many with the same request_id 7; B's cancel 7 stops
+    B's request only: jobs are keyed by the address replies go to, not the IP alone."""
+    paths = [synth.write(tmp_path / f"k{i}.wav", synth.kick(seed=i)) for i in range(3)]
+    release, started = threading.Event(), threading.Semaphore(0)
+
+    def held_many(files, model, *, cancel=None, batch=1):
+        yield classify_file(files[0], model)
+        started.release()
+        while not (release.is_set() or cancel.is_set()):
+            time.sleep(0.01)
+        if cancel.is_set():
+            return
+        for f in files[1:]:
+            yield classify_file(f, model)
+
+    ctx = Context(model=synth_model, colors=dict(DEFAULT_COLORS), classify_many=held_many, progress_interval=60,
+                  cache=ResultCache(0))  # no cache: each request classifies the same files itself
+    server = serve(ctx)
+    a, b = Client(), Client()
+    try:
+        a.send(server, f"{P}/classify_many", 0, 7, *paths)
+        b.send(server, f"{P}/classify_many", 0, 7, *paths)
+        assert started.acquire(timeout=WAIT) and started.acquire(timeout=WAIT)
+        b.send(server, f"{P}/cancel", 0, 8, 7)
+        got_b = []
+        while not (any(r[0] == f"{P}/done" for r in got_b) and any(r[0] == f"{P}/cancelled" for r in got_b)):
+            got_b.append(b.recv()[:2])
+        assert (f"{P}/cancelled", [8, 7, 1]) in got_b
+        assert (f"{P}/done", [7, f"{P}/classify_many", 1, 0, 1]) in got_b
+        release.set()
+        done_a = a.replies(f"{P}/classify_many")[-1]
+        assert done_a == (f"{P}/done", [7, f"{P}/classify_many", 3, 0, 0]), "A's request was cancelled by B"
+    finally:
+        release.set()
+        a.close()
+        b.close()
 
 
 def test_handler_crash_becomes_an_error_reply(serve, synth_model, client, kick_wav):

@@ -12,7 +12,8 @@ ORDER = 22
 DESCRIPTION = """\
 For every folder under FOLDER with catalogued files (run `drumtag tag FOLDER` first), merge one tag per
 file into "<folder>/Ableton Folder Info/dc66a3fa-0fe1-5352-91cf-3ec237e9ee90.xmp": Drums|Kick,
-Drums|Snare, Drums|Hihat or Drums|Percussion (files classified "other" get no tag). Your own tags,
+Drums|Snare, Drums|Hihat or Drums|Percussion (files classified "other" get no tag; a custom model's
+other classes get Drums|<Class>, for example Drums|Clap). Your own tags,
 other items and anything else in the file are kept; drumtag records which tags it added, so
 --remove takes away exactly those (never a tag you had, even one with the same name). Your sidecar as
 it was before drumtag's tags went in (as you last edited it) is kept beside it as

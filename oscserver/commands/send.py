@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 NAME = "send"
@@ -14,6 +13,8 @@ Send one OSC request to `drumtag serve` and print every reply to it until the la
 
 requests:  ping | info | classify PATH | classify_many PATH... | cancel TARGET_ID
            | similar PATH [K] | tag FOLDER...
+The server lets a client cancel only its own requests, and each `drumtag send` is a client of its
+own: to stop a running classify_many or tag, press Ctrl-C (it cancels it on the server).
 
 Relative paths are made absolute before sending. --timeout is the longest wait for the next
 reply. With --json each reply is one JSON object per line (keys: the reply's argument names)."""
@@ -31,19 +32,24 @@ MAX_TIMEOUT = 86400.0
 
 def add_arguments(parser) -> None:
     from .. import protocol
-    from ..argtypes import port, seconds
+    from ..argtypes import env_default, host, port, seconds
 
     parser.epilog = EPILOG
-    # the same environment variables as `drumtag serve`, so a server moved with them is found without options
-    parser.add_argument("--host", default=os.environ.get("DRUMTAG_HOST") or protocol.DEFAULT_HOST,
+    # the same environment variables as `drumtag serve`, so a server moved with them is found without options;
+    # a bad value read from one is refused naming the variable
+    parser.add_argument("--host", type=host, default=env_default("DRUMTAG_HOST", protocol.DEFAULT_HOST),
                         help=f"server address (default: $DRUMTAG_HOST or {protocol.DEFAULT_HOST})")
-    parser.add_argument("--port", type=port, default=os.environ.get("DRUMTAG_PORT") or protocol.DEFAULT_PORT,
+    parser.add_argument("--port", type=port, default=env_default("DRUMTAG_PORT", protocol.DEFAULT_PORT),
                         help=f"server port, 1-65535 (default: $DRUMTAG_PORT or {protocol.DEFAULT_PORT})")
     parser.add_argument("--timeout", type=seconds(MAX_TIMEOUT), default=5.0, metavar="SECONDS",
                         help="longest wait for a reply (default %(default)s)")
     parser.add_argument("--json", action="store_true", help="one JSON object per reply")
     parser.add_argument("request", metavar="REQUEST", help="ping, info, classify, classify_many, cancel, similar, tag")
     parser.add_argument("args", nargs="*", metavar="ARGS", help="the request's arguments")
+
+
+#: a cancel that found nothing: the server matches the sender too, so another client's request is not found either
+_NOT_FOUND = "not running (or not this client's: a client can cancel only the requests it sent itself)"
 
 
 def _hex(color: int) -> str:
@@ -71,7 +77,7 @@ def format_reply(d: dict) -> str:
     if kind == "done":
         return f"done\tok {d['ok']}\tfailed {d['failed']}" + ("\tcancelled" if d["cancelled"] else "")
     if kind == "cancelled":
-        return f"cancel {d['target_id']}\t" + ("stopped" if d["found"] else "not running")
+        return f"cancel {d['target_id']}\t" + ("stopped" if d["found"] else _NOT_FOUND)
     if kind == "progress":
         return f"{d['done']}/{d['total']}"
     return "\t".join(str(v) for k, v in d.items() if k not in ("reply", "request_id"))
@@ -112,14 +118,17 @@ def _done_status(d: dict, tally: _Tally) -> int:
     return 0
 
 
-def _interrupted(args, address: str, rid: int, tally: _Tally) -> int:
-    """Ctrl-C: a running classify_many or tag is cancelled on the server (it would go on otherwise); exit 130."""
+def _interrupted(args, address: str, rid: int, tally: _Tally, sock) -> int:
+    """Ctrl-C: a running classify_many or tag is cancelled on the server (it would go on otherwise); exit 130.
+
+    The cancel goes from the request's own socket: the server lets a client cancel only the requests it sent
+    from the same reply address."""
     from .. import osc_client
 
     if address not in osc_client.CANCELLABLE:
         print("drumtag send: interrupted", file=sys.stderr)
         return 130
-    found = osc_client.cancel(rid, host=args.host, port=args.port, timeout=min(args.timeout, 2.0))
+    found = osc_client.cancel(rid, host=args.host, port=args.port, timeout=min(args.timeout, 2.0), sock=sock)
     outcome = {True: "stopped", False: "it had already ended", None: "no answer from the server"}[found]
     print(f"drumtag send: interrupted after {tally.text()}; cancelled request {rid} on the server ({outcome})",
           file=sys.stderr)
@@ -127,14 +136,22 @@ def _interrupted(args, address: str, rid: int, tally: _Tally) -> int:
 
 
 def run(args) -> int:
-    from .. import osc_client, protocol
+    from .. import osc_client
 
     address = osc_client.request_address(args.request)
     values = osc_client.request_args(address, args.args)
     rid = osc_client.new_request_id()
+    with osc_client.open_socket(args.host, args.port) as sock:
+        return _exchange(args, address, values, rid, sock)
+
+
+def _exchange(args, address: str, values: list, rid: int, sock) -> int:
+    """Send the request from ``sock``, print its replies; the exit status."""
+    from .. import osc_client, protocol
+
     tally = _Tally()
     replies = osc_client.request(address, values, host=args.host, port=args.port, timeout=args.timeout,
-                                 request_id=rid)
+                                 request_id=rid, sock=sock)
     try:
         for reply, params in replies:
             d = osc_client.reply_dict(reply, params)
@@ -156,5 +173,5 @@ def run(args) -> int:
         return 3
     except KeyboardInterrupt:
         replies.close()
-        return _interrupted(args, address, rid, tally)
+        return _interrupted(args, address, rid, tally, sock)
     return 0

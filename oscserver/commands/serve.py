@@ -33,22 +33,15 @@ def parse_bytes(text: str) -> int:
     return int(value)
 
 
-def _env_port() -> int:
-    from .. import protocol
-
-    value = os.environ.get("DRUMTAG_PORT")
-    if not value:
-        return protocol.DEFAULT_PORT
-    return value  # checked in run(), so a bad value names the variable
-
-
 def add_arguments(parser) -> None:
     from .. import handlers, protocol
+    from ..argtypes import at_least, env_default, host
 
-    parser.add_argument("--host", default=os.environ.get("DRUMTAG_HOST") or protocol.DEFAULT_HOST,
-                        help="address to listen on (default: $DRUMTAG_HOST or %(default)s; "
-                             "anything but loopback exposes the server to the network)")
-    parser.add_argument("--port", default=_env_port(),
+    parser.add_argument("--host", type=host, default=env_default("DRUMTAG_HOST", protocol.DEFAULT_HOST),
+                        help="address to listen on (default: $DRUMTAG_HOST or %s; "
+                             "anything but loopback exposes the server to the network)" % protocol.DEFAULT_HOST)
+    # checked in run(), where 0 (any free port) is allowed too; a bad value names $DRUMTAG_PORT if it came from there
+    parser.add_argument("--port", default=env_default("DRUMTAG_PORT", protocol.DEFAULT_PORT),
                         help="UDP port (default: $DRUMTAG_PORT or %s)" % protocol.DEFAULT_PORT)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
     parser.add_argument("--colors", metavar="SPEC",
@@ -60,7 +53,7 @@ def add_arguments(parser) -> None:
                         help="only read files under DIR (repeatable; symlinks resolved first; default: anywhere)")
     parser.add_argument("--max-bytes", type=parse_bytes, default=handlers.DEFAULT_MAX_BYTES, metavar="SIZE",
                         help="refuse files larger than this (default 2G)")
-    parser.add_argument("--cache-size", type=int, default=512, metavar="N",
+    parser.add_argument("--cache-size", type=at_least(0), default=512, metavar="N",
                         help="remember the last N results (a file is classified again when it changes; 0: off)")
     parser.add_argument("--catalog", metavar="PATH", help="catalog for similar and tag (default: the user's)")
 
@@ -81,6 +74,7 @@ def run(args) -> int:
     import threading
     import warnings
 
+    from ..argtypes import source
     from ..errors import UsageError
 
     try:
@@ -88,12 +82,13 @@ def run(args) -> int:
         if not 0 <= port <= 65535:
             raise ValueError
     except ValueError:
-        raise UsageError(f"--port / DRUMTAG_PORT: {args.port!r} is not a port number (0-65535)") from None
+        raise UsageError(f"{source(args.port, '--port')}: {args.port!r} is not a port number (0-65535)") from None
     if args.workers < 1 or args.queue_size < 1:
         raise UsageError("--workers and --queue-size must be at least 1")
     for root in args.allow_root:
         if not os.path.isdir(root):
             raise UsageError(f"--allow-root {root}: no such folder")
+    _check_paths(args)
     if not _is_loopback(args.host):
         print(f"drumtag serve: warning: --host {args.host} is not a loopback address: anyone who can reach it "
               "can make the server read and classify files (restrict with --allow-root)", file=sys.stderr)
@@ -112,6 +107,35 @@ def run(args) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _check_paths(args) -> None:
+    """Refuse a --model or --catalog that cannot be one before loading anything: otherwise the server would start
+    and fail on every request that needs it (similar, tag), or say only "no such model file" for a folder."""
+    from ..catalog import CatalogError, _refuse_non_catalog
+    from ..errors import UsageError
+
+    if args.model and os.path.isdir(args.model):
+        raise UsageError(f"--model {args.model}: is a folder, not a model file; give the model's .joblib file "
+                         "(the one `drumtag train` wrote)")
+    if args.catalog:
+        try:
+            _refuse_non_catalog(os.path.abspath(args.catalog))
+        except CatalogError as exc:
+            raise UsageError(f"--catalog {exc}") from None
+
+
+def _check_replies_fit(model) -> None:
+    """Refuse a model whose replies cannot fit one datagram: every classify and info would fail with an error."""
+    from .. import protocol
+    from ..errors import UsageError
+    from ..handlers import osc_reply_fits
+
+    fits, needed = osc_reply_fits(model.classes)
+    if not fits:
+        raise UsageError(f"--model {model.path}: its {len(model.classes)} class names make OSC replies of up to "
+                         f"{needed} bytes, over the limit of {protocol.MAX_DATAGRAM} (one datagram); train it with "
+                         "fewer classes or shorter class names")
+
+
 def _serve(args, port: int, stop) -> int:
     from .. import handlers
     from ..classes import parse_colors
@@ -120,6 +144,7 @@ def _serve(args, port: int, stop) -> int:
     from ..server import Server
 
     model = load_model(args.model)
+    _check_replies_fit(model)
     ctx = handlers.Context(model=model, colors=parse_colors(args.colors, classes=model.classes),
                            allow_roots=tuple(args.allow_root), max_bytes=args.max_bytes, catalog_path=args.catalog,
                            cache=handlers.ResultCache(args.cache_size))
