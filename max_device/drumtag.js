@@ -158,7 +158,7 @@ function host() {
     if (words.length && words[0] === "text") {
         words.shift();   // [textedit] may prefix its output with "text"
     }
-    var name = words.join("").replace(/^\s+|\s+$/g, "");
+    var name = words.join(" ").replace(/^\s+|\s+$/g, "");   // "local host" stays two words: refused below
     if (!name || /\s/.test(name)) {
         display("status", "host: give a host name or IP address (default " + osc.DEFAULT_HOST + ")");
         return;

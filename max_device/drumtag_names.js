@@ -5,7 +5,9 @@
 // restored even in a later session; the separator " |" keeps a user's own "kick 100%" from being taken for one.
 // Keep UNSURE_BELOW and unsureColor equal to oscserver/classes.py (UNSURE_BELOW, unsure_color): the tests check.
 
-var TAGGED_NAME = /^[A-Za-z][A-Za-z0-9_\-]*\?? \d{1,3}% \|(?: ([\s\S]*))?$/;
+// The class is any name without "|" that neither starts nor ends with a space or ends with "?": a custom model's
+// classes come from folder names ("tom low", "Ünïcode Hat", "808"), and must be recognised in a later session too.
+var TAGGED_NAME = /^[^|\s](?:[^|]*[^|\s?])?\?? \d{1,3}% \|(?: ([\s\S]*))?$/;
 
 // Default of the device's "Unsure below" setting, in percent (0 turns the mark off).
 var UNSURE_BELOW = 60;

@@ -178,7 +178,7 @@ def is_sqlite(path: str) -> bool:
 CATALOG_EXTENSIONS = (".sqlite", ".sqlite3", ".db", ".db3")
 
 
-def _refuse_non_catalog(path: str) -> None:
+def check_catalog_path(path: str) -> None:
     """CatalogError for a --catalog that is surely not one: a folder, an audio file name, or an existing file that
     is not an SQLite database (SQLite would make an empty file into one, and refuse any other); an empty file
     named like a database (``CATALOG_EXTENSIONS``) is a new catalog."""
@@ -206,7 +206,7 @@ class Catalog:
     def __init__(self, path: str | os.PathLike | None = None, *, create: bool = True,
                  commit_every: int = 64, commit_seconds: float = 1.0):
         self.path = os.path.abspath(os.fspath(path)) if path is not None else default_catalog_path()
-        _refuse_non_catalog(self.path)
+        check_catalog_path(self.path)
         if not create and not os.path.isfile(self.path):
             raise CatalogError(f"{self.path}: no catalog here yet; run `drumtag tag FOLDER` first "
                                f"(or pass the --catalog you tagged into)")

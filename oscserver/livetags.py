@@ -103,11 +103,12 @@ def sidecar_path(folder: str | os.PathLike) -> str:
 def tag_for(label: str | None) -> str | None:
     """The Live tag of a class: ``TAGS`` for the defaults, ``Drums|Clap`` for a custom model's ``clap`` (built as
     Live's own are: one level under Drums, capitalised); None for ``other`` or an empty label. A ``|`` in the
-    label becomes ``-`` so the tag stays one level deep, and whitespace runs one space."""
-    if label in TAGS:
-        return TAGS[label]
+    label becomes ``-`` so the tag stays one level deep, and whitespace runs one space. The defaults are matched
+    ignoring case (a model trained on ``Hat/`` tags ``Drums|Hihat``; on ``Other/``, nothing)."""
     name = " ".join((label or "").replace("|", "-").split())
-    if not name or label == UNTAGGED:
+    if name.casefold() in TAGS:
+        return TAGS[name.casefold()]
+    if not name or name.casefold() == UNTAGGED:
         return None
     return f"Drums|{name[:1].upper()}{name[1:]}"
 
@@ -507,9 +508,16 @@ def _delete_own(path: str) -> None:
 
 
 def _folders(roots: Iterable[str]) -> Iterator[str]:
-    """Each root and every folder below it (sorted; hidden folders and sidecar folders skipped)."""
+    """Each root and every folder below it (sorted; hidden folders and sidecar folders skipped), each real folder
+    once: roots that overlap (``lib lib/kit``) or repeat list their folders once."""
+    seen: set[str] = set()
     for root in roots:
         for folder, dirs, _ in os.walk(root):
+            real = os.path.realpath(folder)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
             dirs[:] = sorted(d for d in dirs if d != SIDECAR_FOLDER and not d.startswith("."))
             yield folder
 

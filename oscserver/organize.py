@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .atomicfile import atomic_copy
-from .catalog import Catalog, file_hash
+from .catalog import Catalog, check_catalog_path, file_hash
 from .classify import iter_audio_files
 from .errors import UsageError
 from .tagging import MAX_REPORTED_ERRORS, TagSummary, tag_paths
@@ -27,6 +27,8 @@ from .tagging import MAX_REPORTED_ERRORS, TagSummary, tag_paths
 log = logging.getLogger(__name__)
 
 MODES = ("link", "copy")
+#: left in every OUT: a later organize (or one of another FOLDER) does not sort a sorted view's files again
+MARKER = ".drumtag-organized"
 #: where ``unsure_below`` puts the files the model is not sure of: ``OUT/unsure/<class>/``
 UNSURE = "unsure"
 
@@ -82,14 +84,26 @@ def _check_places(folder: str, into: str, classes: tuple[str, ...]) -> str | Non
 
 
 def _prepare(into: str, mode: str) -> None:
+    if os.path.exists(into) and not os.path.isdir(into):
+        raise UsageError(f"--into {into}: is a file, not a folder; give a folder (new or existing)")
     try:
         os.makedirs(into, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"--into {into}: cannot create it ({exc.strerror or exc})") from None
     if not os.access(into, os.W_OK):
         raise UsageError(f"--into {into}: not writable")
-    if mode != "link":
-        return
+    if mode == "link":
+        _probe_links(into)
+    marker = os.path.join(into, MARKER)
+    if not os.path.exists(marker):
+        try:
+            with open(marker, "w", encoding="utf-8") as f:
+                f.write("A sorted view made by drumtag organize: drumtag does not sort the files below it again.\n")
+        except OSError as exc:
+            raise UsageError(f"--into {into}: cannot write in it ({exc.strerror or exc})") from None
+
+
+def _probe_links(into: str) -> None:
     probe = os.path.join(into, f".drumtag-link-probe-{uuid.uuid4().hex[:8]}")
     try:
         os.symlink(os.path.abspath(into), probe)
@@ -99,6 +113,37 @@ def _prepare(into: str, mode: str) -> None:
     finally:
         if os.path.lexists(probe):
             os.unlink(probe)
+
+
+def _sources(folder: str, exclude: str | None) -> tuple[list[str], bool]:
+    """The audio files under ``folder`` to sort: each real file once (a link view lists its originals again; the
+    file itself is kept rather than a link to it), none
+    under ``exclude`` (OUT) or under an earlier sorted view (a folder with ``MARKER``); and whether that is every
+    audio file under ``folder``."""
+    views: dict[str, bool] = {}
+
+    def in_view(path: str) -> bool:
+        d = os.path.dirname(path)
+        chain = []
+        while d not in views and (d == folder or _inside(d, folder)):
+            chain.append(d)
+            d = os.path.dirname(d)
+        found = views.get(d, False)
+        for c in reversed(chain):  # from the top down: a view's subfolders are in it
+            found = found or os.path.exists(os.path.join(c, MARKER))
+            views[c] = found
+        return found
+
+    files: dict[str, str] = {}  # real path -> the spelling to sort: the file itself rather than a link to it
+    found = 0
+    for p in iter_audio_files([folder]):
+        found += 1
+        if exclude and (p == exclude or _inside(p, exclude)) or in_view(p):
+            continue
+        real = os.path.realpath(p)
+        if real not in files or (os.path.islink(files[real]) and not os.path.islink(p)):
+            files[real] = p
+    return list(files.values()), found == len(files)
 
 
 def _same(candidate: str, src: str, *, mode: str, src_hash: str | None) -> bool:
@@ -152,11 +197,13 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
         raise UsageError(f"--unsure-below: the model has a class named {UNSURE!r}, whose folder it would share")
     folder, into = os.path.abspath(os.fspath(folder)), os.path.abspath(os.fspath(into))
     exclude = _check_places(folder, into, tuple(model.classes) + ((UNSURE,) if unsure_below is not None else ()))
+    if catalog_path is not None:
+        check_catalog_path(os.path.abspath(os.fspath(catalog_path)))  # before OUT is made
     _prepare(into, mode)
-    files = [p for p in iter_audio_files([folder]) if not (exclude and (p == exclude or _inside(p, exclude)))]
+    files, everything = _sources(folder, exclude)
     summary = OrganizeSummary(into=into, mode=mode, unsure_below=unsure_below)
-    summary.tagging = tag_paths(files if exclude else [folder], model=model, catalog_path=catalog_path, jobs=jobs,
-                                progress=progress, cancel=cancel)
+    summary.tagging = tag_paths([folder] if everything else files, model=model, catalog_path=catalog_path,
+                                jobs=jobs, progress=progress, cancel=cancel)
     with Catalog(summary.tagging.catalog_path) as catalog:
         for path in files:
             entry = catalog.get(path)
@@ -168,13 +215,15 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
                 summary.unclassified += 1
                 continue
             unsure = unsure_below is not None and (entry.confidence or 0.0) < unsure_below
+            class_dir = os.path.join(into, *((UNSURE,) if unsure else ()), entry.label)
             try:
-                _, made = place(path, os.path.join(into, *((UNSURE,) if unsure else ()), entry.label), mode=mode,
-                                src_hash=entry.hash)
+                _, made = place(path, class_dir, mode=mode, src_hash=entry.hash)
             except OSError as exc:
                 summary.failed += 1
                 if len(summary.errors) < MAX_REPORTED_ERRORS:
-                    summary.errors.append((path, exc.strerror or str(exc)))
+                    where = exc.filename if exc.filename and exc.filename != path else class_dir
+                    summary.errors.append((path, f"cannot place it in {class_dir} ({where}: "
+                                                 f"{exc.strerror or exc})"))
                 continue
             summary.placed += made
             summary.already += not made

@@ -108,6 +108,10 @@ def find_similar(path: str | os.PathLike, *, model, catalog_path: str | os.PathL
             raise CatalogError(f"{catalog.path}: catalogued features have {len(mean)} values, the model makes "
                                f"{len(q)}; tag the folders again")
         scale = np.where(std > 1e-9 * np.maximum(1.0, np.abs(mean)), std, np.inf)  # constant: no weight
+        if not np.isfinite(scale).any():  # nothing to measure a difference in: every distance would read 0
+            raise CatalogError(f"{catalog.path}: its {n} file{'s' if n > 1 else ''} tagged with model "
+                               f"{model.model_id} {'are all one sound' if n > 1 else 'is one sound'}, so there is "
+                               "no spread to measure distances in; tag more folders first")
         qz = (q - mean) / scale
         real = os.path.realpath(key)
         want = k + 8

@@ -416,8 +416,18 @@ def test_a_custom_models_classes_get_a_drums_tag_of_their_own(tmp_path, capsys):
 @pytest.mark.parametrize("label, tag", [("kick", "Drums|Kick"), ("hat", "Drums|Hihat"), ("clap", "Drums|Clap"),
                                         ("open hat", "Drums|Open hat"), ("  rim\tshot ", "Drums|Rim shot"),
                                         ("tom|floor", "Drums|Tom-floor"), ("other", None), ("", None),
-                                        (None, None), ("|", "Drums|-")])
+                                        (None, None), ("|", "Drums|-"), ("Hat", "Drums|Hihat"),
+                                        ("KICK", "Drums|Kick"), ("Other", None)])
 def test_tag_for_builds_one_level_under_drums(label, tag):
     from oscserver.livetags import tag_for
 
     assert tag_for(label) == tag
+
+
+def test_overlapping_folders_are_each_handled_once(folder, tmp_path):
+    lib, cat, side = folder
+    catalogue(cat, make_file(tmp_path / "lib" / "kit" / "hat.wav"), "hat")
+    os.symlink(os.path.join(lib, "kit"), tmp_path / "kit link")
+    reports = list(live_tags([lib, os.path.join(lib, "kit"), lib, str(tmp_path / "kit link")], catalog_path=cat))
+    assert sorted(os.path.realpath(r.folder) for r in reports) == sorted([os.path.realpath(lib),
+                                                                          os.path.realpath(os.path.join(lib, "kit"))])

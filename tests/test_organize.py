@@ -11,10 +11,10 @@ import pytest
 
 import synth
 from oscserver import organize as organize_module
-from oscserver.catalog import Catalog
+from oscserver.catalog import Catalog, CatalogError
 from oscserver.cli import main
 from oscserver.errors import UsageError
-from oscserver.organize import organize, place
+from oscserver.organize import MARKER, organize, place
 from test_tagging import read_only, snapshot
 
 
@@ -38,7 +38,7 @@ def labels(cat) -> dict[str, str | None]:
 def listing(out) -> dict[str, str]:
     """'class/name' -> what it is (link target, or 'copy')."""
     got = {}
-    for cls in sorted(os.listdir(out)):
+    for cls in sorted(d for d in os.listdir(out) if d != MARKER):
         for name in sorted(os.listdir(os.path.join(out, cls))):
             p = os.path.join(out, cls, name)
             got[f"{cls}/{name}"] = os.readlink(p) if os.path.islink(p) else "copy"
@@ -207,5 +207,43 @@ def test_a_file_name_that_is_not_utf8_is_left_out_and_the_others_are_placed(tmp_
     out = tmp_path / "out"
     s = organize(src, out, model=synth_model, catalog_path=tmp_path / "cat.sqlite")
     assert (s.placed, s.unclassified, s.tagging.failed) == (2, 1, 1)
-    placed = sorted(os.path.realpath(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
+    placed = sorted(os.path.realpath(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs if f != MARKER)
     assert placed == sorted([kick, snare])
+
+
+def test_an_earlier_view_inside_folder_is_not_sorted_again(library, tmp_path, synth_model):
+    """A view left inside FOLDER by an earlier run (links or copies) is marked, and its files are not sorted into a
+    new view a second time; a link to a file that is itself in FOLDER counts once too."""
+    cat = str(tmp_path / "cat.sqlite")
+    first = organize(library, os.path.join(library, "sorted1"), model=synth_model, catalog_path=cat)
+    copies = organize(library, os.path.join(library, "copies"), model=synth_model, catalog_path=cat, mode="copy")
+    assert os.path.isfile(os.path.join(library, "sorted1", MARKER)) and copies.placed == first.placed
+    kick = next(p for p in listing(os.path.join(library, "sorted1")).values())
+    os.symlink(kick, os.path.join(library, "another link.wav"))
+    again = organize(library, str(tmp_path / "o2"), model=synth_model, catalog_path=cat)
+    assert again.placed == first.placed and sum(again.by_label.values()) == first.placed
+    assert sorted(listing(tmp_path / "o2").values()) == sorted(listing(os.path.join(library, "sorted1")).values())
+
+
+def test_a_bad_catalog_or_a_file_as_out_is_refused_before_out_is_made(library, tmp_path, synth_model):
+    with pytest.raises(CatalogError, match="named like an audio file"):
+        organize(library, str(tmp_path / "o"), model=synth_model, catalog_path=tmp_path / "x.wav")
+    assert not os.path.exists(tmp_path / "o")
+    (tmp_path / "afile").write_text("mine")
+    with pytest.raises(UsageError, match="--into .*afile: is a file, not a folder"):
+        organize(library, str(tmp_path / "afile"), model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_a_class_folder_it_cannot_write_is_named_in_the_error(library, tmp_path, synth_model, monkeypatch):
+    from oscserver import organize as organize_module
+
+    def read_only(src, class_dir, **kw):
+        raise PermissionError(13, "Permission denied", os.path.join(class_dir, os.path.basename(src)))
+
+    monkeypatch.setattr(organize_module, "place", read_only)
+    s = organize(library, str(tmp_path / "o"), model=synth_model, catalog_path=tmp_path / "c.sqlite")
+    path, reason = s.errors[0]
+    cls = labels(tmp_path / "c.sqlite")[path]
+    assert reason == (f"cannot place it in {tmp_path / 'o' / cls} ({tmp_path / 'o' / cls / os.path.basename(path)}: "
+                      "Permission denied)")

@@ -107,6 +107,9 @@ def test_unknown_classes_get_distinct_colours_by_their_order_in_the_model():
     many = default_colors(tuple(f"c{i}" for i in range(len(EXTRA_COLORS) + 2)))
     assert list(many.values()) == list(EXTRA_COLORS) + list(EXTRA_COLORS[:2])  # cycling after the last
     assert default_colors(CLASSES) == DEFAULT_COLORS
+    # the five are known whatever their case (folders named Kick/, Hat/): only truly new classes take extras
+    assert default_colors(("Kick", "HAT", "clap")) == {"Kick": DEFAULT_COLORS["kick"], "HAT": DEFAULT_COLORS["hat"],
+                                                       "clap": EXTRA_COLORS[0]}
 
 
 def test_info_and_results_of_a_custom_model_carry_those_colours(tmp_path):

@@ -154,3 +154,30 @@ def test_the_server_names_no_neighbour_outside_its_allow_root(tagged, synth_mode
         os.remove(link)
     assert neighbours and all(os.path.realpath(p).startswith(allowed_root + os.sep) for p in neighbours)
     assert len(neighbours) == 3  # the other hats; not the snares, nor the link that reaches one
+
+
+def test_a_catalog_of_one_sound_is_refused_rather_than_calling_everything_identical(tmp_path, synth_model):
+    lib = tmp_path / "lib"
+    kick = synth.write(lib / "kick.wav", synth.varied("kick", 1))
+    cat = tmp_path / "c.sqlite"
+    tag_paths([lib], model=synth_model, catalog_path=cat)
+    snare = synth.write(tmp_path / "snare.wav", synth.varied("snare", 1))
+    with pytest.raises(CatalogError, match="its 1 file tagged with model .* is one sound, so there is no spread"):
+        find_similar(snare, model=synth_model, catalog_path=cat)
+    shutil.copy(kick, lib / "copy.wav")
+    tag_paths([lib], model=synth_model, catalog_path=cat)
+    with pytest.raises(CatalogError, match="its 2 files .* are all one sound"):
+        find_similar(snare, model=synth_model, catalog_path=cat)
+
+
+def test_the_command_says_when_there_is_nothing_else_to_compare_with(tmp_path, synth_model_path, synth_model,
+                                                                     capsys):
+    lib = tmp_path / "lib"
+    synth.write(lib / "kick.wav", synth.varied("kick", 1))
+    synth.write(lib / "hat.wav", synth.varied("hat", 1))
+    cat = tmp_path / "c.sqlite"
+    tag_paths([lib], model=synth_model, catalog_path=cat)
+    os.remove(lib / "hat.wav")
+    assert main(["similar", str(lib / "kick.wav"), "--catalog", str(cat), "--model", synth_model_path]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and "no other catalogued file to compare" in out.err

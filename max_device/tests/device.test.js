@@ -433,6 +433,8 @@ test("settings: host, port and reply port go to udpsend / udpreceive and into re
   assert.equal(device.lastRequest("/drumtag/classify").replyPort, 9111);
 
   const before = device.outlets.length;
+  device.send("host", "text", "192.168.1.10", "9010");  // typed with a space: not glued into 192.168.1.109010
+  assert.match(device.display("status"), /host: give a host name or IP address/);
   device.send("port", 70000);
   device.send("replyport", "abc");
   assert.match(device.display("status"), /reply port: abc is not a port/);

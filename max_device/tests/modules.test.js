@@ -60,6 +60,13 @@ test("tagged names carry the original name back, for any original", () => {
   assert.ok(!names.isTagged("kick?? 54% | x") && !names.isTagged("kick ?54% | x"));
   assert.ok(!names.isTagged("kick 100%"), "a user's own name without the separator is not drumtag's");
   assert.equal(names.originalName("Kick Take"), "Kick Take");
+  // a custom model's classes, named after folders: spaces, other letters, digits
+  for (const label of ["tom low", "Ünïcode Hat", "808", "k", "clap-2"]) {
+    const tagged = names.taggedName({ label: label, confidence: 1 }, "Perc | x", true);
+    assert.ok(names.isTagged(tagged), tagged);
+    assert.equal(names.originalName(tagged), "Perc | x", tagged);
+  }
+  assert.ok(!names.isTagged(" kick 93% | x") && !names.isTagged("a|b 93% | x"));
   const result = { label: "percussion", confidence: 0.456 };
   for (const original of ["Kick Take", "", "a | b", "snare 50% | older", "  spaced  ", "ü 100%", "kick 93% |"]) {
     for (const unsure of [false, true]) {

@@ -110,7 +110,7 @@ def run(args) -> int:
 def _check_paths(args) -> None:
     """Refuse a --model or --catalog that cannot be one before loading anything: otherwise the server would start
     and fail on every request that needs it (similar, tag), or say only "no such model file" for a folder."""
-    from ..catalog import CatalogError, _refuse_non_catalog
+    from ..catalog import CatalogError, check_catalog_path
     from ..errors import UsageError
 
     if args.model and os.path.isdir(args.model):
@@ -118,7 +118,7 @@ def _check_paths(args) -> None:
                          "(the one `drumtag train` wrote)")
     if args.catalog:
         try:
-            _refuse_non_catalog(os.path.abspath(args.catalog))
+            check_catalog_path(os.path.abspath(args.catalog))
         except CatalogError as exc:
             raise UsageError(f"--catalog {exc}") from None
 

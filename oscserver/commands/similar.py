@@ -26,10 +26,15 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import sys
+
     from ..model import load_model
     from ..similar import find_similar
 
     neighbours = find_similar(args.file, model=load_model(args.model), catalog_path=args.catalog, k=args.k)
+    if not neighbours:
+        print(f"drumtag similar: no other catalogued file to compare {args.file} with (the catalog holds only it, "
+              "or links to it); tag more folders first", file=sys.stderr)
     for rank, n in enumerate(neighbours, 1):
         if args.json:
             print(json.dumps({"rank": rank, "distance": round(n.distance, 4), "label": n.label, "path": n.path},
