@@ -256,7 +256,8 @@ class _Run:
                     and not (self.retry_errors and entry.error):
                 if entry.error:  # still an error: it fails this run too, so the exit status says so
                     summary.still_failing += 1
-                    summary._failed(key, f"{entry.error} (unchanged since it failed; `drumtag tag --retry-errors` tries again)")
+                    summary._failed(key, f"{entry.error} (unchanged since it failed; "
+                                         "`drumtag tag --retry-errors` tries again)")
                 else:
                     summary.skipped += 1
                     summary.by_label[entry.label] += 1

@@ -185,7 +185,8 @@ def test_unchanged_rerun_classifies_nothing(library, tmp_path, synth_model, monk
     # unchanged files are not classified again; the broken ones still fail, so the run says so
     assert (again.skipped, again.ok, again.failed, again.total) == (first.total - 2, 0, 2, first.total)
     assert again.still_failing == 2 and len(again.errors) == 2
-    assert all("unchanged since it failed; `drumtag tag --retry-errors` tries again" in reason for _, reason in again.errors)
+    hint = "unchanged since it failed; `drumtag tag --retry-errors` tries again"
+    assert all(hint in reason for _, reason in again.errors)
     assert again.by_label == first.by_label
     assert {p: e.tagged_at for p, e in rows(cat).items()} == {p: e.tagged_at for p, e in before.items()}
 

@@ -17,7 +17,8 @@ drives) it stops before changing anything and asks for --copy.
 --copy: independent copies (written atomically, modification times kept).
 
 Same names in one class become "name.wav", "name (2).wav", ...; running it again adds only what is
-new; OUT gets a small .drumtag-organized file, so a view inside FOLDER is never sorted again. --unsure-below P puts the files classified with confidence below P in OUT/unsure/<class>/
+new; OUT gets a small .drumtag-organized file, so a view inside FOLDER is never sorted again.
+--unsure-below P puts the files classified with confidence below P in OUT/unsure/<class>/
 instead, the ones to check by ear. OUT may lie inside FOLDER: its own files are then not scanned
 again. Files that change class later keep their old entry: start from a fresh OUT for a fresh view.
 Exit status: 0, or 1 when some files could not be classified or placed."""
