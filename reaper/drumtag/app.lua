@@ -21,7 +21,8 @@ function app.messages(s)
     not_found = "drumtag cannot talk to its server from REAPER. Install one of:\n\n"
       .. "  - Mavriq Lua Sockets (ReaPack: Extensions > ReaPack > Import repositories, add the Mavriq ReaScript "
       .. "Repository, then install mavriq-lua-sockets), or\n"
-      .. "  - the drumtag command (pip install drumtag). If REAPER does not find it, put its full path in "
+      .. "  - the drumtag command (pip install . in a checkout of the drumtag repository). If REAPER does not find "
+      .. "it, put its full path in "
       .. "drumtag - Settings (now: " .. s.command .. ").\n\n"
       .. "Then start the server in a terminal with: drumtag serve",
   }

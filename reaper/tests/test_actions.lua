@@ -87,7 +87,7 @@ return {
       local none, message = app.choose_transport(fake.new(), settings.DEFAULTS)
       check.eq(none, nil, "no transport")
       check.contains(message, "Mavriq Lua Sockets", "first option")
-      check.contains(message, "pip install drumtag", "second option")
+      check.contains(message, "pip install . in a checkout of the drumtag repository", "second option")
       check.contains(message, "module 'socket.core' not found", "why")
     end)
     udp.load_socket = real_load

@@ -332,7 +332,7 @@ return {
     st.run()
     check.eq(#st.messages, 1, "one message")
     check.contains(st.messages[1], "Mavriq Lua Sockets", "first option")
-    check.contains(st.messages[1], "pip install drumtag", "second option")
+    check.contains(st.messages[1], "pip install . in a checkout of the drumtag repository", "second option")
     check.contains(st.messages[1], "drumtag: not found", "what happened")
   end },
 
