@@ -155,9 +155,31 @@ def _same(candidate: str, src: str, *, mode: str, src_hash: str | None) -> bool:
     return file_hash(candidate) == (src_hash or file_hash(src))
 
 
-def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None) -> tuple[str, bool]:
-    """Link or copy ``src`` into ``class_dir`` under a free name; (its path there, True if made now)."""
+def links_in(class_dir: str) -> dict[str, str]:
+    """{original: its link} of the symbolic links in ``class_dir``, whatever their names (a user may rename them)."""
+    found = {}
+    try:
+        entries = list(os.scandir(class_dir))
+    except OSError:
+        return found
+    for e in entries:
+        if e.is_symlink():
+            try:
+                found.setdefault(os.readlink(e.path), e.path)
+            except OSError:
+                pass
+    return found
+
+
+def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None,
+          links: dict[str, str] | None = None) -> tuple[str, bool]:
+    """Link or copy ``src`` into ``class_dir`` under a free name; (its path there, True if made now).
+
+    ``links``: ``links_in(class_dir)``, kept up to date here; in link mode a link to ``src`` under any name there
+    (one the user renamed) means it is already placed."""
     src = os.path.abspath(src)
+    if mode == "link" and links is not None and src in links:
+        return links[src], False
     os.makedirs(class_dir, exist_ok=True)
     stem, ext = os.path.splitext(os.path.basename(src))
     n = 0
@@ -173,6 +195,8 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None) -
                 os.symlink(src, target)
             except FileExistsError:  # appeared meanwhile: try the next name
                 continue
+            if links is not None:
+                links[src] = target
         else:
             atomic_copy(src, target)
         return target, True
@@ -204,6 +228,7 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
     summary = OrganizeSummary(into=into, mode=mode, unsure_below=unsure_below)
     summary.tagging = tag_paths([folder] if everything else files, model=model, catalog_path=catalog_path,
                                 jobs=jobs, progress=progress, cancel=cancel)
+    links: dict[str, dict[str, str]] = {}  # class folder -> links_in(it), read once per run
     with Catalog(summary.tagging.catalog_path) as catalog:
         for path in files:
             entry = catalog.get(path)
@@ -217,7 +242,9 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
             unsure = unsure_below is not None and (entry.confidence or 0.0) < unsure_below
             class_dir = os.path.join(into, *((UNSURE,) if unsure else ()), entry.label)
             try:
-                _, made = place(path, class_dir, mode=mode, src_hash=entry.hash)
+                if mode == "link" and class_dir not in links:
+                    links[class_dir] = links_in(class_dir)
+                _, made = place(path, class_dir, mode=mode, src_hash=entry.hash, links=links.get(class_dir))
             except OSError as exc:
                 summary.failed += 1
                 if len(summary.errors) < MAX_REPORTED_ERRORS:

@@ -247,3 +247,16 @@ def test_a_class_folder_it_cannot_write_is_named_in_the_error(library, tmp_path,
     cls = labels(tmp_path / "c.sqlite")[path]
     assert reason == (f"cannot place it in {tmp_path / 'o' / cls} ({tmp_path / 'o' / cls / os.path.basename(path)}: "
                       "Permission denied)")
+
+
+def test_a_link_the_user_renamed_is_not_made_again(library, tmp_path, synth_model):
+    out, cat = tmp_path / "sorted", str(tmp_path / "cat.sqlite")
+    organize(library, str(out), model=synth_model, catalog_path=cat)
+    before = listing(out)
+    rel, target = next(iter(before.items()))
+    cls = rel.split("/")[0]
+    os.rename(out / rel, out / cls / "my favourite.wav")
+    again = organize(library, str(out), model=synth_model, catalog_path=cat)
+    assert again.placed == 0 and again.already == len(before)
+    after = listing(out)
+    assert after.pop(f"{cls}/my favourite.wav") == target and rel not in after
