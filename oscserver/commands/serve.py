@@ -108,14 +108,11 @@ def run(args) -> int:
 
 
 def _check_paths(args) -> None:
-    """Refuse a --model or --catalog that cannot be one before loading anything: otherwise the server would start
-    and fail on every request that needs it (similar, tag), or say only "no such model file" for a folder."""
+    """Refuse a --catalog that cannot be one before loading anything: otherwise the server would start and fail on
+    every request that needs it (similar, tag). (``load_model`` names a --model that is a folder.)"""
     from ..catalog import CatalogError, check_catalog_path
     from ..errors import UsageError
 
-    if args.model and os.path.isdir(args.model):
-        raise UsageError(f"--model {args.model}: is a folder, not a model file; give the model's .joblib file "
-                         "(the one `drumtag train` wrote)")
     if args.catalog:
         try:
             check_catalog_path(os.path.abspath(args.catalog))
