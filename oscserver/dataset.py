@@ -45,12 +45,16 @@ class Dataset:
 def _read_csv(path: str) -> list[dict]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.DictReader(f))
+            reader = csv.DictReader(f)
+            rows, header = list(reader), reader.fieldnames
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"{path}: not a UTF-8 CSV file ({exc})") from None
     if not rows:
-        raise UsageError(f"{path}: no rows below the header (a CSV with a header row, at least a `path` column, "
-                         "and a row per file is needed)")
+        what = "no rows below the header" if header else "empty"
+        raise UsageError(f"{path}: {what} (a CSV with a header row, at least a `path` column, and a row per file "
+                         "is needed)")
     if "path" not in rows[0]:
         raise UsageError(f"{path}: a CSV with a header row and at least a `path` column is needed")
     return rows

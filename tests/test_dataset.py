@@ -113,3 +113,11 @@ def test_groups_apply_to_a_csv_dataset_and_a_csv_without_groups_is_warned_about(
     assert "4 files have no group" in caplog.text and "will look better than it is" in caplog.text
     with pytest.raises(UsageError, match="--group-level: .* is a CSV"):
         load_dataset(data, group_level=2)
+
+
+def test_an_empty_header_only_or_binary_csv_says_which(tmp_path):
+    for content, reason in ((b"", "empty"), (b"path,label\n", "no rows below the header"),
+                            (b"\xff\xfe\x00binary", "not a UTF-8 CSV file")):
+        (tmp_path / "set.csv").write_bytes(content)
+        with pytest.raises(UsageError, match=reason):
+            load_dataset(str(tmp_path / "set.csv"))
