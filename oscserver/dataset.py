@@ -83,10 +83,10 @@ def _warn_ungrouped(n: int, where: str) -> None:
                 "look better than it is", n, where)
 
 
-def from_csv(path: str, *, groups_csv: str | None = None) -> Dataset:
+def from_csv(path: str, *, groups_csv: str | None = None, packs: bool = True) -> Dataset:
     """Rows ``path,label[,group][,source][,licence]``; relative paths are relative to the CSV's folder.
     ``groups_csv`` (columns path,group) replaces the group column. A file listed twice is used once; under two
-    labels it is an error."""
+    labels it is an error. ``packs``: whether groups matter here (training), so their absence is warned about."""
     rows = _read_csv(path)
     if "label" not in rows[0]:
         raise UsageError(f"{path}: the CSV needs a `label` column")
@@ -115,7 +115,8 @@ def from_csv(path: str, *, groups_csv: str | None = None) -> Dataset:
         grouping = "the CSV's group column"
     else:
         grouping = "none (each file its own group)"
-        _warn_ungrouped(len(items), "have no group (the CSV has no group column, and no --groups was given)")
+        if packs:
+            _warn_ungrouped(len(items), "have no group (the CSV has no group column, and no --groups was given)")
     return Dataset(items, grouping)
 
 
@@ -239,7 +240,7 @@ def load_dataset(path: str, *, group_level: int | None = None, groups_csv: str |
         if group_level:
             raise UsageError(f"--group-level: {path} is a CSV, whose packs come from its group column (or "
                              "--groups CSV); --group-level is for a folder of class subfolders")
-        return from_csv(path, groups_csv=groups_csv)
+        return from_csv(path, groups_csv=groups_csv, packs=group_level != 0)
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or folder")
     raise UsageError(f"{path}: expected a folder of class subfolders or a .csv file")

@@ -121,3 +121,11 @@ def test_an_empty_header_only_or_binary_csv_says_which(tmp_path):
         (tmp_path / "set.csv").write_bytes(content)
         with pytest.raises(UsageError, match=reason):
             load_dataset(str(tmp_path / "set.csv"))
+
+
+def test_an_evaluation_csv_without_groups_is_not_warned_about(tmp_path, caplog):
+    _files(tmp_path, {"kick/p0": 1})
+    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,kick"])
+    with caplog.at_level(logging.WARNING):
+        load_dataset(data, group_level=0)  # as `drumtag evaluate` loads it: packs play no part there
+    assert caplog.text == ""
