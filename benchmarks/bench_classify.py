@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -78,24 +79,39 @@ def peak_rss_mb(args: list[str]) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from oscserver.argtypes import at_least
+
     ap.add_argument("--folder", help="folder of audio files (default: synthesized one-shots)")
     # a library-sized folder: on a fast machine the floor does 600 files in 0.2 s, and the whole run's ratio then
     # measures drumtag's 0.4 s start-up rather than its speed (0.37 of the floor on 600 files, 0.56 on 3000)
-    ap.add_argument("--files", type=int, default=3000, help="how many synthesized files (default: %(default)s)")
+    ap.add_argument("--files", type=at_least(1), default=3000,
+                    help="how many synthesized files (default: %(default)s)")
     ap.add_argument("--model", help="model file (default: the bundled model)")
     args = ap.parse_args(argv)
 
+    from oscserver.model import bundled_model_path
+
+    model = args.model or str(bundled_model_path())
+    if not os.path.isfile(model):
+        ap.error(f"--model: no model file at {model}: pass --model or build the bundled model first")
+    if args.folder and not os.path.isdir(args.folder):
+        ap.error(f"--folder {args.folder}: not a folder")
+    tmp = tempfile.mkdtemp(prefix="drumtag-bench-")
+    try:  # the synthesized files and the 10-minute WAV take a few hundred MB: never left behind
+        return _measure(args, model, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(args, model: str, tmp: str) -> int:
     from floor import floor_files_per_second
 
     from oscserver.classify import iter_audio_files
-    from oscserver.model import bundled_model_path
 
-    tmp = tempfile.mkdtemp(prefix="drumtag-bench-")
-    model = args.model or str(bundled_model_path())
-    if not os.path.exists(model):
-        sys.exit(f"no model at {model}: pass --model or build the bundled model first")
     folder = args.folder or make_folder(os.path.join(tmp, "oneshots"), args.files)
     files = list(iter_audio_files([folder]))
+    if not files:
+        sys.exit(f"bench_classify: no audio files in {folder}")
     print(f"{len(files)} files in {folder}; model {model}; {os.cpu_count()} cores")
 
     floor_before = floor_files_per_second(files, jobs=2)

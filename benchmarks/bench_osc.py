@@ -254,10 +254,14 @@ def row(name: str, value: str, target: str = "", ok: bool | None = None) -> None
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="model file (default: the bundled model, else a small synthesized one)")
-    parser.add_argument("--requests", type=int, default=10_000, help="requests in the lost-reply test")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=300, help="round trips for the one-client latency")
+    from oscserver.argtypes import at_least
+
+    parser.add_argument("--requests", type=at_least(1), default=10_000, help="requests in the lost-reply test")
+    parser.add_argument("--clients", type=at_least(1), default=8)
+    parser.add_argument("--rounds", type=at_least(1), default=300, help="round trips for the one-client latency")
     args = parser.parse_args()
+    if args.model and not os.path.isfile(args.model):
+        parser.error(f"--model {args.model}: no such model file")
 
     import synth
     from oscserver.classify import classify_file, file_features

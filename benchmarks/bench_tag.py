@@ -67,14 +67,20 @@ def timed_tag(paths, model, catalog, jobs, *, memory: bool = False) -> tuple[flo
 
 
 def main() -> int:
+    from oscserver.argtypes import at_least
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--files", type=int, default=2000)
-    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--files", type=at_least(1), default=2000)
+    ap.add_argument("--jobs", type=at_least(1), default=2)
     ap.add_argument("--model", help="model file (default: the bundled model); 'synth' trains a small one on "
                                     "synthesized drums first (speed depends on the features, not the model)")
     ap.add_argument("--dir", help="where to keep the synthesized files (default: a temporary folder)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory runs (two more first runs)")
     args = ap.parse_args()
+    if args.dir and os.path.exists(args.dir) and not os.path.isdir(args.dir):
+        ap.error(f"--dir {args.dir}: is a file, not a folder")
+    if args.model not in (None, "synth") and not os.path.isfile(args.model):
+        ap.error(f"--model {args.model}: no such model file")
 
     from floor import floor_files_per_second
     from oscserver.model import load_model
@@ -112,11 +118,10 @@ def main() -> int:
         if not args.no_memory:
             from oscserver.tagging import MAX_PENDING, WINDOW
 
-            packs = sorted(os.listdir(folder))
             print(f"memory (flat beyond the files a run holds at once: up to {MAX_PENDING} in flight, "
                   f"{WINDOW} scanned and {WINDOW} read ahead):")
-            for part in (4, 2, 1):
-                roots = [os.path.join(folder, p) for p in packs[: max(1, len(packs) // part)]]
+            for part in (4, 2, 1):  # N/4, N/2 and N files
+                roots = sorted(paths)[: max(1, len(paths) // part)]
                 cat = os.path.join(tmp, f"memory-{part}.sqlite")
                 _, first_peak, s = timed_tag(roots, model, cat, args.jobs, memory=True)
                 _, rerun_peak, _ = timed_tag(roots, model, cat, args.jobs, memory=True)

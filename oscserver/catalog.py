@@ -8,11 +8,13 @@ are stored as little-endian float32 bytes; probabilities as a JSON object in the
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import hashlib
 import json
 import logging
 import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
@@ -66,10 +68,20 @@ def default_catalog_path() -> str:
 
 def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 18) -> str:
     """SHA-256 of the file's bytes, hex: collision-safe for deduplication, and computed in hardware by current CPUs
-    (x86 SHA extensions, ARMv8), where it is about three times as fast as BLAKE2b."""
+    (x86 SHA extensions, ARMv8), where it is about three times as fast as BLAKE2b.
+
+    Raises OSError ("not a regular file") for a FIFO, a device or a folder, without blocking on or reading it:
+    a named pipe called ``x.wav`` would wait for a writer, ``/dev/zero`` would never end."""
     h = hashlib.sha256()
     view = memoryview(bytearray(chunk))
-    with open(path, "rb", buffering=0) as f:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb", buffering=0) as f:
         while n := f.readinto(view):
             h.update(view[:n])
     return h.hexdigest()

@@ -12,6 +12,7 @@ import itertools
 import logging
 import os
 import queue
+import stat
 import tempfile
 import threading
 import time
@@ -198,15 +199,21 @@ def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
     real = os.path.realpath(os.path.abspath(path))
     if ctx.allow_roots and not any(_under(real, root) for root in ctx.allow_roots):
         raise AudioError(path, "outside the folders this server may read (see drumtag serve --allow-root)")
-    if not os.path.exists(real):
-        raise AudioError(path, "no such file or folder")
-    if os.path.isdir(real):
+    try:  # one stat: a file deleted or replaced meanwhile gets one clear reason, not a stray exception
+        st = os.stat(real)
+    except FileNotFoundError:
+        raise AudioError(path, "no such file or folder") from None
+    except PermissionError:
+        raise AudioError(path, "permission denied") from None
+    except OSError as exc:
+        raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
         if not folder_ok:
             raise AudioError(path, "is a folder, not a file (use /drumtag/classify_many for folders)")
         return real
-    if not os.path.isfile(real):
+    if not stat.S_ISREG(st.st_mode):
         raise AudioError(path, "is not a regular file")
-    size = os.path.getsize(real)
+    size = st.st_size
     if size > ctx.max_bytes:
         raise AudioError(path, f"is {size} bytes, over this server's limit of {ctx.max_bytes} (--max-bytes)")
     if not os.access(real, os.R_OK):

@@ -85,7 +85,20 @@ def _read_message(dgram: bytes) -> Incoming:
                                     "send ints as i, strings as s")
         return Incoming(address, tags, tuple(osc_message.OscMessage(dgram).params))
     except Exception as exc:
-        return Incoming(address, problem=f"malformed message: {exc}")
+        return Incoming(address, problem=f"malformed message: {_why(exc)}")
+
+
+def _why(exc: Exception) -> str:
+    """The reason in python-osc's parse errors, without their wrapping: ``ParseError('Found incorrect datagram,
+    ignoring it', ParseError('Datagram is too short.'))`` -> ``the arguments are cut short (Datagram is too
+    short.)``; an IndexError from reading past the end reads the same."""
+    inner = exc
+    while inner.args and isinstance(inner.args[-1], Exception):
+        inner = inner.args[-1]
+    text = str(inner).removeprefix("Could not parse datagram ").strip()
+    if isinstance(inner, IndexError) or "too short" in text or "out of range" in text:
+        return f"the arguments are cut short ({text})"
+    return text or type(inner).__name__
 
 
 def _leading_ints(dgram: bytes, index: int, tags: str) -> tuple:
@@ -100,19 +113,46 @@ def _leading_ints(dgram: bytes, index: int, tags: str) -> tuple:
     return tuple(out)
 
 
-def _count_elements(dgram: bytes) -> int:
-    index, count = 16, 0  # '#bundle\0' and the time tag
+#: bundles inside bundles deeper than this are refused (a datagram of nested headers would otherwise recurse)
+MAX_BUNDLE_DEPTH = 16
+
+
+def _elements(dgram: bytes, depth: int = 1) -> int | str:
+    """How many elements the bundle ``dgram`` holds, or why its layout (or that of a bundle inside it) is broken:
+    every element is a positive size, a multiple of 4, followed by that many bytes of the datagram, and bundles
+    nest at most ``MAX_BUNDLE_DEPTH`` deep. Checked before python-osc parses it, which parses inner bundles at
+    once, loops for ever (and grows without end) on a size that points back (-4), and reads past the end on one
+    too large."""
+    if depth > MAX_BUNDLE_DEPTH:
+        return f"bundles nested more than {MAX_BUNDLE_DEPTH} deep"
+    if len(dgram) < 16:
+        return "shorter than its header ('#bundle' and a time tag)"
+    index, count = 16, 0
     while index < len(dgram):
-        size, index = osc_types.get_int(dgram, index)
-        index += size
+        if index + 4 > len(dgram):
+            return f"{len(dgram) - index} stray bytes after element {count}"
+        size = int.from_bytes(dgram[index:index + 4], "big", signed=True)
+        if size <= 0 or size % 4:
+            return f"element {count + 1} has size {size} (a positive multiple of 4 is needed)"
+        if index + 4 + size > len(dgram):
+            return f"element {count + 1} has size {size}, past the end of the datagram"
+        element = dgram[index + 4:index + 4 + size]
+        if element.startswith(b"#bundle\x00"):
+            inner = _elements(element, depth + 1)
+            if isinstance(inner, str):
+                return inner if inner.startswith("bundles nested") else f"in element {count + 1}: {inner}"
+        index += 4 + size
         count += 1
     return count
 
 
 def _read_bundle(dgram: bytes, now: float) -> list[Incoming]:
+    count = _elements(dgram)  # the whole tree, inner bundles too, before python-osc parses any of it
+    if isinstance(count, str):
+        return [Incoming("#bundle", problem=f"malformed bundle: {count}")]
     try:
         bundle = osc_bundle.OscBundle(dgram)
-        skipped = _count_elements(dgram) - bundle.num_contents
+        skipped = count - bundle.num_contents
     except Exception as exc:
         return [Incoming("#bundle", problem=f"malformed bundle: {exc}")]
     out: list[Incoming] = []

@@ -22,6 +22,7 @@ import collections
 import itertools
 import logging
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -250,6 +251,10 @@ class _Run:
             except OSError as exc:
                 _error_row(catalog, summary, self.model_id, key, size=-1, mtime_ns=-1,
                            reason=exc.strerror or str(exc))
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO or device named *.wav: reading it could block or never end
+                _error_row(catalog, summary, self.model_id, key, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                           reason="not a regular file")
                 continue
             entry = known.get(key)
             if entry is not None and entry.model_id == self.model_id and entry.matches(st) \

@@ -49,3 +49,14 @@ def test_ctrl_c_prints_the_rows_finished_so_far(tmp_path, synth_model_path, monk
     rows = out.splitlines()[1:]
     assert [row.split()[-1] for row in rows] == paths[:2]
     assert "interrupted after 2 of 3 files" in err
+
+
+def test_control_characters_in_a_file_name_cannot_break_a_table_row(tmp_path, synth_model_path, capsys):
+    synth.write(tmp_path / "new\nline.wav", synth.kick())
+    synth.write(tmp_path / "tab\there.wav", synth.hat())
+    (tmp_path / "esc\x1b[2J.wav").write_bytes(b"not audio")
+    assert main(["classify", "--model", synth_model_path, "--progress", "never", str(tmp_path)]) == 1
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 4  # the header and one row per file
+    assert rows[1].startswith("error") and f"{tmp_path / 'esc'}\\x1b[2J.wav: not an audio file" in rows[1]
+    assert rows[2].endswith(str(tmp_path / "new\\nline.wav")) and rows[3].endswith(str(tmp_path / "tab\\there.wav"))

@@ -515,3 +515,32 @@ def test_send_finds_the_server_through_the_same_environment_variables_as_serve(s
     with pytest.raises(SystemExit) as stop:
         cli.main(["send", "ping"])
     assert stop.value.code == 2 and "70000 is not a port" in capsys.readouterr().err
+
+
+def test_broken_bundle_layouts_get_an_error_and_never_hang_the_reader():
+    """python-osc loops for ever on an element size that points back (-4): the layout is checked first."""
+    import struct
+
+    from oscserver.server import MAX_BUNDLE_DEPTH, read_packet
+
+    ping = b"/drumtag/ping\0\0\0,ii\0" + struct.pack(">ii", 0, 1)
+    head = b"#bundle\0" + struct.pack(">Q", 1)
+    cases = {struct.pack(">i", -4) + ping: "element 1 has size -4",
+             struct.pack(">i", 0) + ping: "element 1 has size 0",
+             struct.pack(">i", 6) + ping: "element 1 has size 6",
+             struct.pack(">i", 400) + ping: "element 1 has size 400, past the end",
+             struct.pack(">i", len(ping)) + ping + b"\0\0": "2 stray bytes after element 1"}
+    for body, reason in cases.items():
+        [got] = read_packet(head + body)
+        assert got.problem.startswith(f"malformed bundle: {reason}"), body
+    inner = head + struct.pack(">i", -4) + ping
+    outer = head + struct.pack(">i", len(inner)) + inner
+    [bad] = read_packet(outer)  # python-osc parses inner bundles at once: the whole tree is checked first
+    assert bad.problem.startswith("malformed bundle: in element 1: element 1 has size -4")
+    nested = ping
+    for _ in range(MAX_BUNDLE_DEPTH + 5):
+        nested = head + struct.pack(">i", len(nested)) + nested
+    assert [m.problem for m in read_packet(nested)] == [f"malformed bundle: bundles nested more than "
+                                                        f"{MAX_BUNDLE_DEPTH} deep"]
+    [short] = read_packet(b"/drumtag/ping\0\0\0,ii\0" + struct.pack(">i", 0))
+    assert short.problem.startswith("malformed message: the arguments are cut short")

@@ -632,3 +632,27 @@ def test_osc_tag_counts_files_that_still_fail_as_failed_on_every_run(library, tm
         done.append(list(handlers.tag(ctx, req))[-1].args)
     # (request id, address, ok, failed, cancelled): the two broken files fail on the re-run too
     assert [d[2:] for d in done] == [(len(files), 2, 0), (len(files), 2, 0)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="needs FIFOs and /dev/zero")
+def test_a_fifo_or_device_named_like_audio_is_an_error_row_not_a_hang(tmp_path, synth_model):
+    import threading
+
+    from oscserver.catalog import file_hash
+
+    lib = tmp_path / "lib"
+    synth.write(lib / "kick.wav", synth.kick())
+    os.mkfifo(lib / "pipe.wav")  # opening it for reading would wait for a writer
+    os.symlink("/dev/zero", lib / "zero.wav")  # reading it would never end
+    with pytest.raises(OSError, match="not a regular file"):
+        file_hash(lib / "pipe.wav")
+    done = {}
+    worker = threading.Thread(target=lambda: done.setdefault(
+        "summary", tag_paths([lib], model=synth_model, catalog_path=tmp_path / "c.sqlite", jobs=1)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "tag hung on a FIFO or a device"
+    s = done["summary"]
+    assert (s.ok, s.failed) == (1, 2)
+    assert sorted(s.errors) == [(str(lib / "pipe.wav"), "not a regular file"), (str(lib / "zero.wav"),
+                                                                                "not a regular file")]

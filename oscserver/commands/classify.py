@@ -24,6 +24,17 @@ def add_arguments(p) -> None:
                    help="progress bar on stderr (auto: when stderr is a terminal)")
 
 
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _shown(path: str) -> str:
+    """A path for one table row: a newline, tab or other control character in a file name is written as an
+    escape (``\\n``, ``\\x1b``), so it can neither break the row nor drive the terminal."""
+    if all(c.isprintable() for c in path):
+        return path
+    return "".join(c if c.isprintable() else _ESCAPES.get(c, f"\\x{ord(c):02x}") for c in path)
+
+
 def _table(preds, classes) -> str:
     """label, confidence and every class's probability, then the path (last, so long paths never misalign)."""
     widths = [max(6, len(c)) for c in classes]  # whole class names: a custom model's may share a prefix
@@ -31,11 +42,12 @@ def _table(preds, classes) -> str:
     lines = [f"{'label':<{lw}} {'conf':>5}  " + " ".join(f"{c:>{w}}" for c, w in zip(classes, widths)) + "  path"]
     for p in preds:
         if p.error:
-            lines.append(f"{'error':<{lw}} {'':>5}  " + " ".join(" " * w for w in widths) + f"  {p.path}: {p.error}")
+            lines.append(f"{'error':<{lw}} {'':>5}  " + " ".join(" " * w for w in widths)
+                         + f"  {_shown(p.path)}: {p.error}")
         else:
             lines.append(f"{p.label:<{lw}} {p.confidence:5.2f}  "
                          + " ".join(f"{p.probabilities.get(c, 0.0):{w}.2f}" for c, w in zip(classes, widths))
-                         + f"  {p.path}")
+                         + f"  {_shown(p.path)}")
     return "\n".join(lines)
 
 
