@@ -71,7 +71,7 @@ def default_colors(classes=CLASSES) -> dict[str, int]:
     model's), by their order in ``classes``, so the same model always gets the same colours. The five are matched
     ignoring case: a model trained on folders ``Kick/`` and ``Hat/`` keeps kick red and hat blue."""
     extra = iter(EXTRA_COLORS * (len(classes) // len(EXTRA_COLORS) + 1))
-    return {c: DEFAULT_COLORS.get(c, DEFAULT_COLORS.get(c.casefold())) or next(extra) for c in classes}
+    return {c: DEFAULT_COLORS.get(c.casefold()) or next(extra) for c in classes}
 
 
 def _looks_like_a_file(spec: str) -> bool:

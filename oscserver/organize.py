@@ -11,6 +11,7 @@ what is new (an existing link to, or identical copy of, the same original is rec
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import os
 import threading
@@ -120,25 +121,17 @@ def _sources(folder: str, exclude: str | None) -> tuple[list[str], bool]:
     file itself is kept rather than a link to it), none
     under ``exclude`` (OUT) or under an earlier sorted view (a folder with ``MARKER``); and whether that is every
     audio file under ``folder``."""
-    views: dict[str, bool] = {}
-
-    def in_view(path: str) -> bool:
-        d = os.path.dirname(path)
-        chain = []
-        while d not in views and (d == folder or _inside(d, folder)):
-            chain.append(d)
-            d = os.path.dirname(d)
-        found = views.get(d, False)
-        for c in reversed(chain):  # from the top down: a view's subfolders are in it
-            found = found or os.path.exists(os.path.join(c, MARKER))
-            views[c] = found
-        return found
+    @functools.cache
+    def in_view(d: str) -> bool:  # whether folder ``d`` (inside ``folder``) or one above it is a sorted view
+        if d != folder and not _inside(d, folder):
+            return False
+        return os.path.exists(os.path.join(d, MARKER)) or (d != folder and in_view(os.path.dirname(d)))
 
     files: dict[str, str] = {}  # real path -> the spelling to sort: the file itself rather than a link to it
     found = 0
     for p in iter_audio_files([folder]):
         found += 1
-        if exclude and (p == exclude or _inside(p, exclude)) or in_view(p):
+        if exclude and (p == exclude or _inside(p, exclude)) or in_view(os.path.dirname(p)):
             continue
         real = os.path.realpath(p)
         if real not in files or (os.path.islink(files[real]) and not os.path.islink(p)):

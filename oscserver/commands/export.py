@@ -85,7 +85,7 @@ def _companion(output: str, catalog: str) -> bool:
 def _check_output(output: str, catalog: str | None) -> None:
     """Refuse an -o that would replace the catalog itself or another SQLite database."""
     from ..atomicfile import check_writable
-    from ..catalog import default_catalog_path, is_sqlite
+    from ..catalog import default_catalog_path
     from ..errors import UsageError
 
     catalog = catalog or default_catalog_path()
@@ -94,9 +94,7 @@ def _check_output(output: str, catalog: str | None) -> None:
     if _companion(output, catalog):
         raise UsageError(f"-o {output}: is a file SQLite keeps beside the catalog (its write-ahead log, shared "
                          f"memory or journal); write the export to another file")
-    if os.path.isfile(output) and is_sqlite(output):
-        raise UsageError(f"-o {output}: is an SQLite database (a catalog?); drumtag export does not replace one")
-    check_writable(output, example="library.csv")  # audio, a folder, a missing or read-only folder
+    check_writable(output, example="library.csv")  # audio, another SQLite database, a folder, a missing folder
 
 
 def run(args) -> int:

@@ -51,8 +51,9 @@ def _check_outputs(args) -> None:
 
     check_writable(args.output)
     bak = args.output + ".bak"
-    if os.path.exists(args.output) and (os.path.isdir(bak) or user_data(bak)):
-        what = "a folder" if os.path.isdir(bak) else user_data(bak).removeprefix("is ")
+    kept = os.path.exists(args.output) and ("is a folder" if os.path.isdir(bak) else user_data(bak))
+    if kept:
+        what = kept.removeprefix("is ")
         raise UsageError(f"-o {args.output}: the previous model would be kept as {bak}, "
                          f"which is {what}; move it or choose another file name")
     if args.report:
