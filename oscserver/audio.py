@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import AudioError
+from .errors import NOT_REGULAR_FILE, PERMISSION_DENIED, AudioError
 from .pcmfile import open_pcm
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ def looks_like_audio(head: bytes) -> bool:
 SILENCE_DB = -60.0
 #: Sample rates outside these (Hz) are refused: no recording uses them, and only a corrupt header gives them.
 MIN_RATE, MAX_RATE = 1000, 768000
+#: Files shorter than this (seconds) are refused: no hit is that short, only a broken export or a stray file is.
+MIN_DURATION = 0.001
 _BLOCK = 1 << 15
 
 
@@ -110,11 +112,11 @@ def check_path(path: str | os.PathLike) -> str:
     if not os.path.exists(path):
         raise AudioError(path, "broken symbolic link")
     if not os.path.isfile(path):
-        raise AudioError(path, "not a regular file")
+        raise AudioError(path, NOT_REGULAR_FILE)
     if os.path.getsize(path) == 0:
         raise AudioError(path, "empty file (0 bytes)")
     if not os.access(path, os.R_OK):
-        raise AudioError(path, "permission denied")
+        raise AudioError(path, PERMISSION_DENIED)
     return path
 
 
@@ -157,7 +159,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
         try:
             f = _open(path, stack)
         except PermissionError:
-            raise AudioError(path, "permission denied") from None
+            raise AudioError(path, PERMISSION_DENIED) from None
         except OSError as exc:
             raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
         src_sr, channels, frames = f.samplerate, f.channels, f.frames
@@ -167,6 +169,10 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
             raise AudioError(path, f"unsupported sample rate {src_sr} Hz (drumtag reads {MIN_RATE}-{MAX_RATE} Hz)")
         if frames == 0:
             raise AudioError(path, "contains no audio frames")
+        if 0 < frames < MIN_DURATION * src_sr:
+            raise AudioError(path, f"too short to analyse: {frames} sample{'s' if frames > 1 else ''} "
+                                   f"({frames / src_sr * 1000:.2g} ms; drumtag needs at least "
+                                   f"{MIN_DURATION * 1000:g} ms)")
         file_duration = frames / src_sr if frames > 0 else float("nan")
         window = int(round(duration * src_sr))
         seek_limit = int(max_seek * src_sr)

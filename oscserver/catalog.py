@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .errors import DrumtagError
+from .errors import NOT_REGULAR_FILE, DrumtagError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def file_hash(path: str | os.PathLike, *, chunk: int = 1 << 18) -> str:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+            raise OSError(errno.EINVAL, NOT_REGULAR_FILE, os.fspath(path))
     except BaseException:
         os.close(fd)
         raise

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 
+#: The reasons several modules give for the same thing, worded once (audio loading, the server, tag's scan, hashing).
+NOT_REGULAR_FILE = "not a regular file"   # a FIFO or device named like audio: never opened for reading
+PERMISSION_DENIED = "permission denied"
+
 
 class DrumtagError(Exception):
     """Root of every error drumtag raises on purpose; its message is meant for the user."""

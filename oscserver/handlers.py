@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from . import __version__, protocol
 from .classes import DEFAULT_COLORS, parse_colors
-from .errors import AudioError, UsageError
+from .errors import NOT_REGULAR_FILE, PERMISSION_DENIED, AudioError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
     except FileNotFoundError:
         raise AudioError(path, "no such file or folder") from None
     except PermissionError:
-        raise AudioError(path, "permission denied") from None
+        raise AudioError(path, PERMISSION_DENIED) from None
     except OSError as exc:
         raise AudioError(path, f"cannot read ({exc.strerror or exc})") from None
     if stat.S_ISDIR(st.st_mode):
@@ -212,12 +212,12 @@ def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
             raise AudioError(path, "is a folder, not a file (use /drumtag/classify_many for folders)")
         return real
     if not stat.S_ISREG(st.st_mode):
-        raise AudioError(path, "is not a regular file")
+        raise AudioError(path, NOT_REGULAR_FILE)
     size = st.st_size
     if size > ctx.max_bytes:
         raise AudioError(path, f"is {size} bytes, over this server's limit of {ctx.max_bytes} (--max-bytes)")
     if not os.access(real, os.R_OK):
-        raise AudioError(path, "permission denied")
+        raise AudioError(path, PERMISSION_DENIED)
     return real
 
 

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator
 
 from .catalog import Catalog, catalog_key, file_hash, storable
 from .classify import MAX_PENDING, ClassifyStream, iter_audio_files
-from .errors import AudioError
+from .errors import NOT_REGULAR_FILE, AudioError
 from .workers import default_jobs, start_preload
 
 log = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ class _Run:
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO or device named *.wav: reading it could block or never end
                 _error_row(catalog, summary, self.model_id, key, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                           reason="not a regular file")
+                           reason=NOT_REGULAR_FILE)
                 continue
             entry = known.get(key)
             if entry is not None and entry.model_id == self.model_id and entry.matches(st) \

@@ -59,6 +59,15 @@ def test_very_short_file(tmp_path):
     assert 0 < len(audio.y) <= len(y)
 
 
+def test_a_file_shorter_than_a_millisecond_is_an_error_not_a_label(tmp_path):
+    """A one-sample WAV (a broken export) is refused with its length, not classified; 1 ms itself is read."""
+    one = synth.write(tmp_path / "one sample.wav", np.full(1, 0.9, np.float32), sr=44100)
+    with pytest.raises(AudioError, match=r"one sample\.wav: too short to analyse: 1 sample \(0\.023 ms; "
+                                         r"drumtag needs at least 1 ms\)"):
+        load_audio(one)
+    assert len(load_audio(synth.write(tmp_path / "1 ms.wav", synth.hat()[:45], sr=44100)).y) > 0
+
+
 def test_long_file_reads_only_a_bounded_window(tmp_path):
     sr = 22050
     y = (np.random.default_rng(0).standard_normal(sr * 600) * 0.1).astype(np.float32)  # ten minutes
