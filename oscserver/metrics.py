@@ -32,6 +32,30 @@ def report(y_true, y_pred, classes) -> dict:
     }
 
 
+def pack_scores(y_true, y_pred, groups) -> dict:
+    """Accuracy per pack (group), worst first: ``{"packs", "mean_accuracy", "per_pack": [{group, files,
+    accuracy}]}``. The mean over packs weighs a five-file kit as much as a hundred-file one, as a user meeting
+    pack after pack does; a pack's velocity layers or near-copies no longer dominate the figure."""
+    per: dict[str, list[int]] = {}
+    for t, p, g in zip(y_true, y_pred, groups):
+        per.setdefault(g, []).append(int(t == p))
+    rows = [{"group": g, "files": len(v), "accuracy": round(sum(v) / len(v), 4)} for g, v in per.items()]
+    rows.sort(key=lambda r: (r["accuracy"], -r["files"], r["group"]))
+    return {"packs": len(rows), "mean_accuracy": round(float(np.mean([r["accuracy"] for r in rows])), 4),
+            "per_pack": rows}
+
+
+def format_packs(packs: dict, *, show: int = 10) -> str:
+    """The text of ``pack_scores``: the mean over packs and the ``show`` hardest ones."""
+    rows = packs["per_pack"]
+    w = max(4, *(len(r["group"]) for r in rows[:show]))
+    lines = [f"accuracy per pack: mean {packs['mean_accuracy']:.3f} over {packs['packs']} packs"
+             + (f"; the {show} hardest:" if len(rows) > show else ":"),
+             f"  {'pack':<{w}}  files  accuracy"]
+    lines += [f"  {r['group']:<{w}}  {r['files']:5d}  {r['accuracy']:8.3f}" for r in rows[:show]]
+    return "\n".join(lines)
+
+
 def _class_scores(present: bool, predicted: bool, precision, recall, f1, support) -> dict:
     """One class's figures; those a class without files does not have are None."""
     def score(value, defined: bool):

@@ -241,6 +241,40 @@ def test_evaluate_scores_macro_f1_over_the_classes_present_and_marks_the_others(
         in text
     row = next(line.split() for line in text.splitlines() if line.startswith("snare "))
     assert row[2:] == ["-", "-", "0"] and row[1] in ("-", "0.000")
+    assert "packs" not in rep and "accuracy per pack" not in text       # no group column: no packs
+
+
+def test_evaluate_scores_each_pack_of_a_csv_with_a_group_column(synth_model_path, tmp_path, capsys, monkeypatch):
+    """Packs from the CSV's group column: each pack's accuracy, worst first, and their mean, in text and JSON."""
+    import dataclasses
+
+    import oscserver.classify
+
+    rows = ["path,label,group"]
+    for pack, n in (("big kit", 4), ("small kit", 2)):
+        for i in range(n):
+            for label in ("kick", "snare"):
+                path = synth.write(tmp_path / f"{pack} {label}{i}.wav", synth.varied(label, 60 + i))
+                rows.append(f"{path},{label},{pack}")
+    (tmp_path / "ev.csv").write_text("\n".join(rows) + "\n")
+    real = oscserver.classify.classify_many
+
+    def rigged(paths, model, **kw):  # every file right, but the big kit's snares taken for hats
+        for pred in real(paths, model, **kw):
+            name = os.path.basename(pred.path)
+            label = "hat" if name.startswith("big kit snare") else "kick" if " kick" in name else "snare"
+            yield dataclasses.replace(pred, label=label)
+
+    monkeypatch.setattr(oscserver.classify, "classify_many", rigged)
+    assert main(["evaluate", str(tmp_path / "ev.csv"), "--model", synth_model_path, "--png", "", "-j", "1",
+                 "--json", str(tmp_path / "ev.json")]) == 0
+    rep = json.loads((tmp_path / "ev.json").read_text())
+    assert rep["packs"] == {"packs": 2, "mean_accuracy": 0.75,
+                            "per_pack": [{"group": "big kit", "files": 8, "accuracy": 0.5},
+                                         {"group": "small kit", "files": 4, "accuracy": 1.0}]}
+    text = capsys.readouterr().out
+    assert "accuracy per pack: mean 0.750 over 2 packs:" in text
+    assert [line.split()[-2:] for line in text.splitlines() if line.startswith("  big kit")] == [["8", "0.500"]]
 
 
 # -- drumtag send: timeout, help, how far a request got, Ctrl-C --------------------------------------------------------

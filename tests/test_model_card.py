@@ -13,11 +13,27 @@ def test_card_shows_cv_repeats_confusions_and_held_out_checks(synth_model):
     assert f"macro-F1 **{cv['macro_f1']:.3f}**" in text
     assert "macro-F1 over 3 assignments of packs to folds (fold seeds 0-2)" in text
     assert "## Checked on sounds it was never trained on" in text
-    assert "| Notes never trained on | 10 | 0.800 |  | other as kick: 2 |" in text
+    assert "| Notes never trained on | 10 | 0.800 |  |  |  |  | other as kick: 2 |" in text
     check["confidence"] = {"mean": 0.75}
-    assert "| Notes never trained on | 10 | 0.800 | 0.750 | other as kick: 2 |" in card.card(
+    assert "| Notes never trained on | 10 | 0.800 |  |  |  | 0.750 | other as kick: 2 |" in card.card(
         synth_model, [("Notes never trained on", check)])
     assert synth_model.model_id in text
+
+
+def test_card_shows_a_checks_packs_macro_f1_and_recalls(synth_model):
+    """A check with packs (evaluate on a CSV with a group column) gets its mean accuracy per pack, macro-F1, the
+    recall of every class it has, and a table of its packs, hardest first."""
+    check = {"n": 12, "accuracy": 0.75, "macro_f1": 0.7, "labels": ["kick", "hat"],
+             "per_class": {"kick": {"recall": 1.0}, "hat": {"recall": 0.5}},
+             "confusion": [[4, 0], [3, 5]], "confidence": {"mean": 0.6},
+             "packs": {"packs": 2, "mean_accuracy": 0.6875,
+                       "per_pack": [{"group": "kit:b", "files": 8, "accuracy": 0.625},
+                                    {"group": "kit:a", "files": 4, "accuracy": 0.75}]}}
+    text = card.card(synth_model, [("Real kits", check)])
+    assert ("| Real kits | 12 in 2 packs | 0.750 | 0.688 | 0.700 | kick 1.00, hat 0.50 | 0.600 | hat as kick: 3 |"
+            in text)
+    assert "Real kits, pack by pack:\n\n| pack | files | accuracy |\n| --- | ---: | ---: |\n| kit:b | 8 | 0.62 |\n" \
+           "| kit:a | 4 | 0.75 |" in text
 
 
 def test_card_without_checks_has_no_held_out_table(synth_model):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuild the bundled model from nothing: fetch the training corpus (cached outside the repository), label it,
 # render LMMS's DrumSynth presets, train with the settings chosen by grouped cross-validation, score the model on
-# one note per GM melodic program of each GM soundfont (never trained on), write the card.
+# one note per GM melodic program of each GM soundfont and on Hydrogen's 16 drum kits (never trained on), write
+# the card.
 #
 #   bash models/recipe/build_default_model.sh          # about 6 minutes on 2 cores (fetch ~1 min, renders ~30 s + ~40 s, train ~1 min)
 #
@@ -23,11 +24,17 @@ python3 "$here/label_drumsynth.py" "$DRUMTAG_CORPUS" --corpus-csv "$DRUMTAG_CORP
 fluid=fluidsynth=2.3.1-2
 command -v fluidsynth >/dev/null || apt-get install -y "$fluid" || { apt-get update && apt-get install -y "$fluid"; }
 python3 "$here/gm_melodic.py" "$DRUMTAG_CORPUS"
+# held out: Hydrogen's kits are not a training source (TRAINING_SOURCES.md does not list them); they check the model
+python3 "$here/hydrogen_kits.py" "$DRUMTAG_CORPUS" --training-csv "$DRUMTAG_CORPUS/corpus_plus_drumsynth.csv"
 
 # Chosen by models/recipe/select_model.py (grouped CV; see models/README.md).
 python3 -m oscserver train "$DRUMTAG_CORPUS/corpus_plus_drumsynth.csv" \
     --output "$models/drumtag-default.joblib" --estimator extratrees --augment 0 --weighting pack --seed 0 --cv-repeats 8
 python3 -m oscserver evaluate "$DRUMTAG_CORPUS/gm_melodic.csv" --model "$models/drumtag-default.joblib" --png '' \
     --json "$DRUMTAG_CORPUS/gm_melodic_eval.json" >/dev/null
+python3 -m oscserver evaluate "$DRUMTAG_CORPUS/hydrogen_heldout.csv" --model "$models/drumtag-default.joblib" --png '' \
+    --json "$DRUMTAG_CORPUS/hydrogen_eval.json" >/dev/null
 python3 "$here/model_card.py" "$models/drumtag-default.joblib" -o "$models/README.md" \
-    --check "GM melodic notes, one per program of FluidR3, TimGM6mb and sf_GMbank (gm_melodic.py)=$DRUMTAG_CORPUS/gm_melodic_eval.json"
+    --check "GM melodic notes, one per program of FluidR3, TimGM6mb and sf_GMbank (gm_melodic.py)=$DRUMTAG_CORPUS/gm_melodic_eval.json" \
+    --check "Hydrogen's drum kits, Debian hydrogen-data and hydrogen-drumkits (hydrogen_kits.py)=$(
+            )$DRUMTAG_CORPUS/hydrogen_eval.json"

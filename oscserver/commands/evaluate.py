@@ -10,6 +10,7 @@ DESCRIPTION = """Score a model on labelled files it was not trained on.
 FOLDER-or-CSV: a folder with one subfolder per class (kick/, snare/, ...) or a CSV with columns path,label.
 Prints accuracy, macro-F1, per-class precision and recall and the confusion matrix, and draws the matrix to a PNG.
 Macro-F1 is the mean over the classes present in these files; a class with none gets '-' for recall and F1.
+A CSV with a group column (the pack of each file) also gets the accuracy of every pack, and their mean.
 --json FILE writes the whole report to FILE (it takes a file name, unlike the --json flag of other commands)."""
 
 
@@ -35,9 +36,9 @@ def run(args) -> int:
 
     from ..atomicfile import atomic_write
     from ..classify import classify_many
-    from ..dataset import load_dataset
+    from ..dataset import CSV_GROUPS, load_dataset
     from ..errors import UsageError
-    from ..metrics import format_report, report, write_confusion_png
+    from ..metrics import format_packs, format_report, pack_scores, report, write_confusion_png
     from ..model import load_model
     from ..progress import Progress
 
@@ -49,7 +50,8 @@ def run(args) -> int:
         raise UsageError(f"{args.dataset}: labels {', '.join(unknown)} are not classes of the model "
                          f"({', '.join(model.classes)})")
     truth = {i.path: i.label for i in ds.items}
-    y_true, y_pred, proba, wrong, failed = [], [], [], [], []
+    pack = {i.path: i.group for i in ds.items} if ds.grouping == CSV_GROUPS else None
+    y_true, y_pred, proba, wrong, failed, groups = [], [], [], [], [], []
     with Progress(len(truth), label="evaluate") as bar:
         for pred in classify_many(list(truth), model, jobs=args.jobs):
             bar.update()
@@ -58,6 +60,7 @@ def run(args) -> int:
                 continue
             y_true.append(truth[pred.path])
             y_pred.append(pred.label)
+            groups.append(pack[pred.path] if pack else None)
             proba.append([pred.probabilities[c] for c in model.classes])
             if pred.label != truth[pred.path]:
                 wrong.append((pred.path, truth[pred.path], pred.label, pred.confidence))
@@ -67,11 +70,15 @@ def run(args) -> int:
     rep["model_id"] = model.model_id
     rep["failed"] = [{"path": p, "reason": r} for p, r in failed]
     rep["confidence"] = _confidence(np.array(proba), np.array([model.classes.index(t) for t in y_true]))
+    if pack:
+        rep["packs"] = pack_scores(y_true, y_pred, groups)
     print(f"model {model.model_id} on {args.dataset}")
     print(format_report(rep))
     c = rep["confidence"]
     print(f"\nconfidence: mean {c['mean']:.3f} against accuracy {rep['accuracy']:.3f}; expected calibration error "
           f"{c['calibration_error']:.3f} (0: a label given with confidence p is right with probability p)")
+    if pack:
+        print("\n" + format_packs(rep["packs"]))
     if args.errors and wrong:
         print("\nmisclassified (true -> predicted, confidence):")
         for path, t, p, c in sorted(wrong):
