@@ -1,8 +1,10 @@
 """Build drumtag.amxd (the Max for Live device) from drumtag.maxpat, and read .amxd files back (stdlib only).
 
 Usage: ``python3 max_device/build.py`` writes max_device/drumtag.amxd; ``--check`` exits 1 if the checked-in
-device is not what the sources build (run it in CI); ``--dump FILE.amxd > drumtag.maxpat`` writes a device's patch
-JSON to stdout (its type to stderr), to bring edits saved from Max back into the source.
+device is not what the sources build (run it in CI); ``--dump FILE.amxd`` prints a device's patch JSON (its type to
+stderr), and ``--dump FILE.amxd -o max_device/drumtag.maxpat`` writes it there atomically, to bring edits saved from
+Max back into the source: a device that cannot be read leaves the source as it was (a shell redirection would
+have emptied it first).
 
 Layout written (the unfrozen-device layout described by third-party builders; see README.md, "Device file"):
 
@@ -97,7 +99,7 @@ def build(maxpat: str = MAXPAT) -> bytes:
 
 
 def write_atomic(path: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".drumtag-", suffix=".amxd")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".drumtag-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -126,14 +128,23 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="exit 1 if drumtag.amxd is not up to date")
     group.add_argument("--dump", metavar="AMXD", help="print an .amxd file's device type and patch JSON")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="with --dump: write the patch JSON to FILE (atomically, only if AMXD reads) instead of "
+                             "printing it")
     args = parser.parse_args(argv)
+    if args.output and not args.dump:
+        parser.error("-o/--output goes with --dump AMXD")
     try:
         if args.dump:
             with open(args.dump, "rb") as f:
                 device_type, patch = unpack(f.read(), args.dump)
             print(f"{args.dump}: {DEVICE_TYPES[device_type]} ({device_type.decode()}), patch {len(patch)} bytes",
                   file=sys.stderr)
-            sys.stdout.write(patch.decode("utf-8"))
+            if args.output:
+                write_atomic(args.output, patch)
+                print(f"wrote {args.output}", file=sys.stderr)
+            else:
+                sys.stdout.write(patch.decode("utf-8"))
             return 0
         data = build()
         if args.check:

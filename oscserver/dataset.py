@@ -76,9 +76,11 @@ def _group_map(groups_csv: str) -> dict[str, str]:
 
 
 def _grouped(p: str, mapping: dict[str, str], groups_csv: str) -> str:
-    group = mapping.get(os.path.realpath(p))
+    real = os.path.realpath(p)
+    group = mapping.get(real)
     if group is None:
-        raise UsageError(f"{groups_csv}: no group for {p}")
+        raise UsageError(f"{groups_csv}: no group for {p}" + (f" (that is {real})" if real != p else "") +
+                         "; its paths are relative to its own folder")
     return group
 
 

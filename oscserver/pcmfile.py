@@ -103,6 +103,15 @@ def _truncated(path: str, what: str, length: int, held: int) -> AudioError:
     return AudioError(path, f"truncated: the {what} promises {length} bytes but the file holds {max(held, 0)}")
 
 
+def _no_rate(path: str, rate, channels: int) -> AudioError | None:
+    """The error for a header with no sample rate or no channels (libsndfile would only say "SF_INFO struct
+    incomplete"), else None."""
+    if rate < 1 or channels < 1:
+        return AudioError(path, f"invalid header: sample rate {rate:g} Hz, {channels} channel"
+                                f"{'' if channels == 1 else 's'} (a corrupt file)")
+    return None
+
+
 def _wav(path: str, fd: int, size: int, order: str) -> PcmFile | None:
     fmt_chunk = None
     for name, start, length in _chunks(fd, size, order):
@@ -114,6 +123,8 @@ def _wav(path: str, fd: int, size: int, order: str) -> PcmFile | None:
             if order != "<" or fmt_chunk is None or len(fmt_chunk) < 16 or length in (0, 0xFFFFFFFF):
                 return None
             fmt, channels, rate, _, align, bits = struct.unpack("<HHIIHH", fmt_chunk[:16])
+            if (error := _no_rate(path, rate, channels)) is not None:
+                raise error
             if fmt == _EXTENSIBLE:
                 if len(fmt_chunk) < 40 or struct.unpack("<H", fmt_chunk[18:20])[0] not in (0, bits):
                     return None  # valid bits below the container's: left to libsndfile
@@ -137,6 +148,8 @@ def _aiff(path: str, fd: int, size: int, *, aifc: bool) -> PcmFile | None:
             channels, frames, bits = struct.unpack(">hIh", comm[:8])
             exponent, mantissa = struct.unpack(">HQ", comm[8:18])
             rate = mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63) if exponent & 0x7FFF else 0.0
+            if (error := _no_rate(path, rate, channels)) is not None:
+                raise error
             kind, order = ("i", ">") if not aifc else _AIFC.get(comm[18:22], (None, ">"))
             width = (bits + 7) // 8
             data = start + 8 + struct.unpack(">I", os.pread(fd, 4, start))[0]  # after the offset field

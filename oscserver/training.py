@@ -177,7 +177,10 @@ def featurize(dataset: Dataset, spec: FeatureSpec, *, augment: int = 0, seed: in
             src.append(index)
             orig.append(k == 0)
     if not X:
-        raise UsageError("no file of the training set could be read")
+        shown = "; ".join(f"{p}: {r}" for p, r in failed[:3])
+        raise UsageError(f"none of the {len(failed)} files of the training set could be read ({shown}"
+                         f"{'; ...' if len(failed) > 3 else ''}); a relative path in a CSV is relative to the "
+                         "CSV's folder")
     return Features(np.vstack(X).astype(np.float32), np.asarray(y), np.asarray(g), np.asarray(src),
                     np.asarray(orig), failed)
 

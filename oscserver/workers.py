@@ -9,6 +9,7 @@ processes.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import os
 import queue
@@ -35,6 +36,10 @@ def start_preload() -> None:
     if _preload is None:
         _preload = threading.Thread(target=_import_worker_modules, name="drumtag-preload", daemon=True)
         _preload.start()
+        # joined before the interpreter finalises: a run with nothing to classify (only copies of catalogued files)
+        # could end while the thread was still inside a native import, and C++ static destructors running under
+        # it aborted the process ("terminate called without an active exception", exit 134)
+        atexit.register(_preload.join)
 
 
 def single_threaded_blas() -> None:

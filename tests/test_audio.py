@@ -124,6 +124,24 @@ def test_implausible_sample_rate_from_a_corrupt_header_is_refused(tmp_path, rate
     assert str(bad) in str(err.value)
 
 
+def test_a_header_with_no_sample_rate_or_no_channels_says_so(tmp_path):
+    """Rate 0 or 0 channels in a WAV's fmt chunk (libsndfile alone says "SF_INFO struct incomplete"), or in an
+    AIFF's COMM chunk: the reason names what is missing."""
+    wav = bytearray(open(synth.write(tmp_path / "k.wav", synth.kick(), subtype="PCM_16"), "rb").read())
+    for offset, size, what in ((24, 4, "sample rate 0 Hz, 1 channel"), (22, 2, "0 channels")):
+        bad = bytearray(wav)
+        bad[offset:offset + size] = bytes(size)
+        (tmp_path / "bad.wav").write_bytes(bytes(bad))
+        with pytest.raises(AudioError, match=rf"bad\.wav: invalid header: .*{what} \(a corrupt file\)"):
+            load_audio(tmp_path / "bad.wav")
+    aiff = bytearray(open(synth.write(tmp_path / "k.aiff", synth.kick(), subtype="PCM_16"), "rb").read())
+    comm = aiff.index(b"COMM") + 8
+    aiff[comm + 8:comm + 18] = bytes(10)  # the 80-bit float rate: 0
+    (tmp_path / "bad.aiff").write_bytes(bytes(aiff))
+    with pytest.raises(AudioError, match=r"bad\.aiff: invalid header: sample rate 0 Hz"):
+        load_audio(tmp_path / "bad.aiff")
+
+
 def test_truncated_wav_is_reported(tmp_path):
     path = synth.write(tmp_path / "full.wav", np.tile(synth.kick(), 4), subtype="PCM_16")
     data = open(path, "rb").read()

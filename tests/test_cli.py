@@ -344,12 +344,15 @@ def test_send_ctrl_c_cancels_its_folder_request_on_the_server(osc_server, synth_
     cancelled = threading.Event()
 
     def slow_many(paths, model, *, cancel=None, batch=1):
-        yield classify_file(paths[0], model)
-        if cancel.wait(30):  # the rest only comes if nobody cancels
-            cancelled.set()
-            return
-        for p in paths[1:]:
-            yield classify_file(p, model)
+        try:
+            yield classify_file(paths[0], model)
+            if cancel.wait(30):  # the rest only comes if nobody cancels
+                return
+            for p in paths[1:]:
+                yield classify_file(p, model)
+        finally:  # the server may see the cancel first and close this generator at its first yield
+            if cancel.is_set():
+                cancelled.set()
 
     real = osc_client.request
 

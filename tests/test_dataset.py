@@ -113,6 +113,11 @@ def test_groups_apply_to_a_csv_dataset_and_a_csv_without_groups_is_warned_about(
     assert "4 files have no group" in caplog.text and "will look better than it is" in caplog.text
     with pytest.raises(UsageError, match="--group-level: .* is a CSV"):
         load_dataset(data, group_level=2)
+    (tmp_path / "sub").mkdir()
+    elsewhere = _csv(tmp_path / "sub", ["path,group", "kick/p0/0.wav,A"], "groups.csv")
+    with pytest.raises(UsageError, match=rf"groups.csv: no group for {tmp_path}/kick/p0/0.wav; its paths are "
+                                         "relative to its own folder"):
+        load_dataset(data, groups_csv=elsewhere)
 
 
 def test_an_empty_header_only_or_binary_csv_says_which(tmp_path):

@@ -146,6 +146,19 @@ def test_dump_gives_back_the_source_patch(capsys):
     assert capsys.readouterr().out == (DEVICE / "drumtag.maxpat").read_text(encoding="utf-8")
 
 
+def test_dump_to_a_file_writes_the_patch_and_a_bad_device_leaves_the_file_as_it_was(tmp_path, capsys):
+    out = tmp_path / "drumtag.maxpat"
+    assert build.main(["--dump", str(DEVICE / "drumtag.amxd"), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == (DEVICE / "drumtag.maxpat").read_text(encoding="utf-8")
+    (tmp_path / "broken.amxd").write_bytes(b"ampf\x04\x00\x00\x00aaaa" + b"junk")
+    for bad in (tmp_path / "missing.amxd", tmp_path / "broken.amxd"):
+        capsys.readouterr()
+        assert build.main(["--dump", str(bad), "-o", str(out)]) == 2
+        assert str(bad) in capsys.readouterr().err
+        assert out.read_text(encoding="utf-8") == (DEVICE / "drumtag.maxpat").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.amxd", "drumtag.maxpat"]  # no temp file left
+
+
 def _free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -200,6 +200,20 @@ def test_csv_dataset(tmp_path, synth_train_dir):
                                           "per_class": {"kick": 12, "hat": 12}}]
 
 
+def test_a_csv_none_of_whose_files_can_be_read_names_some_and_says_where_paths_are_from(tmp_path):
+    """Paths written relative to the current folder, in a CSV kept elsewhere: every file is missing. The error
+    counts them, names the first with its reason, and says relative paths start at the CSV's folder."""
+    (tmp_path / "csvs").mkdir()
+    rows = ["path,label,group"] + [f"lib/{c}/{i}.wav,{c},p{i}" for c in ("kick", "hat") for i in range(3)]
+    (tmp_path / "csvs" / "set.csv").write_text("\n".join(rows))
+    with pytest.raises(UsageError) as err:
+        train_model(from_csv(str(tmp_path / "csvs" / "set.csv")), jobs=1, cv_splits=2)
+    msg = str(err.value)
+    assert msg.startswith("none of the 6 files of the training set could be read (")
+    assert f"{tmp_path / 'csvs' / 'lib' / 'kick' / '0.wav'}: no such file" in msg and msg.count("no such file") == 3
+    assert "; ...); a relative path in a CSV is relative to the CSV's folder" in msg
+
+
 def test_save_is_atomic_and_load_round_trips(synth_model, tmp_path):
     path = tmp_path / "m.joblib"
     path.write_bytes(b"the user's old model")

@@ -30,6 +30,26 @@ def test_forked_workers_inherit_the_preloaded_modules():
     assert method == "fork"
 
 
+def test_a_run_that_ends_at_once_still_lets_the_preload_finish_before_the_process_exits(tmp_path):
+    """A tag run with nothing to classify can end while the preload thread is inside native imports; killed
+    there at exit, it aborted the process now and then (exit 134). The process now waits for it."""
+    done = tmp_path / "preload finished"
+    script = textwrap.dedent(f"""
+        import time
+        import oscserver.workers as C
+
+        def slow_imports():
+            time.sleep(0.5)
+            open({str(done)!r}, "w").close()
+
+        C._import_worker_modules = slow_imports
+        C.start_preload()
+    """)  # and exit at once
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert done.exists()
+
+
 def test_a_sound_that_breaks_its_batch_fails_alone(tmp_path, synth_model, monkeypatch):
     """Workers extract a few files at a time; if that fails, each file is tried on its own, so only the file at
     fault gets an error, naming the reason."""

@@ -11,7 +11,8 @@ FOLDER holds one subfolder per class (for example kick/, snare/, hat/); below ea
   FOLDER/kick/808 kit/bd01.wav, FOLDER/snare/Acoustic pack/sn03.wav, ...
 Cross-validation is grouped by pack (--group-level picks the folder level below the class folder that names the
 pack, or --groups gives a CSV of path,group), so the score says how the model does on packs it has never seen.
-A CSV dataset has columns path,label[,group,source,licence].
+A CSV dataset has columns path,label[,group,source,licence]; a relative path in a CSV (this one or --groups) is
+relative to the CSV's own folder, not to the current one.
 The model is written atomically to --output; an existing file there is kept as FILE.bak."""
 
 
