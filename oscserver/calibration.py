@@ -75,13 +75,18 @@ def fit(runs: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]) -> dict:
     proba = np.concatenate([p for p, _, _ in runs])
     truth = np.concatenate([t for _, t, _ in runs])
     crossed = [_cross_fitted(p, t, folds) for p, t, folds in runs]
-    return {"method": METHOD, "exponent": fit_exponent(proba, truth), "bins": BINS, "runs": len(runs),
-            "error_before": _mean([calibration_error(p, t) for p, t, _ in runs]),
-            "error_after": _mean([calibration_error(c, t) for c, (_, t, _) in zip(crossed, runs)]),
-            "log_loss_before": _mean([log_loss(p, t) for p, t, _ in runs]),
-            "log_loss_after": _mean([log_loss(c, t) for c, (_, t, _) in zip(crossed, runs)]),
-            "reliability_before": reliability(runs[0][0], runs[0][1]),
-            "reliability_after": reliability(crossed[0], runs[0][1])}
+    cal = {"method": METHOD, "exponent": fit_exponent(proba, truth), "bins": BINS, "runs": len(runs),
+           "error_before": _mean([calibration_error(p, t) for p, t, _ in runs]),
+           "error_after": _mean([calibration_error(c, t) for c, (_, t, _) in zip(crossed, runs)]),
+           "log_loss_before": _mean([log_loss(p, t) for p, t, _ in runs]),
+           "log_loss_after": _mean([log_loss(c, t) for c, (_, t, _) in zip(crossed, runs)]),
+           "reliability_before": reliability(runs[0][0], runs[0][1]),
+           "reliability_after": reliability(crossed[0], runs[0][1])}
+    if cal["log_loss_after"] > cal["log_loss_before"]:
+        # on folds it was not fitted on, the exponent made the probabilities worse (too few packs or files to
+        # fit it): the model keeps its own probabilities
+        cal["fitted_exponent"], cal["exponent"] = cal["exponent"], 1.0
+    return cal
 
 
 def _mean(values) -> float:
@@ -107,6 +112,11 @@ def summary(cal: dict | None) -> str:
     """One line on a model's calibration for `drumtag train`, `drumtag info` and the model card ('' without)."""
     if not cal or cal.get("method") != METHOD:
         return ""
+    if "fitted_exponent" in cal:
+        return (f"confidence left uncalibrated: the power {cal['fitted_exponent']:.2f} fitted on grouped CV made "
+                f"log loss worse on the folds it was not fitted on ({cal['log_loss_before']:.3f} -> "
+                f"{cal['log_loss_after']:.3f}, calibration error {cal['error_before']:.3f} -> "
+                f"{cal['error_after']:.3f}), so the model's own probabilities are kept")
     return (f"confidence calibrated: probabilities raised to the power {cal['exponent']:.2f} and renormalised; "
             f"calibration error {cal['error_before']:.3f} -> {cal['error_after']:.3f}, log loss "
             f"{cal['log_loss_before']:.3f} -> {cal['log_loss_after']:.3f} (out-of-fold, cross-fitted, mean over "

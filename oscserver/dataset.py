@@ -151,7 +151,7 @@ def _class_folders(folder: str) -> list[str]:
         alike.setdefault(key[:-1] if key.endswith("s") and len(key) > 3 else key, []).append(c)
     for spellings in alike.values():
         if len(spellings) > 1:
-            log.warning("%s: the class folders %s look like one class; they are trained as %d classes (rename "
+            log.warning("%s: the class folders %s look like one class; they count as %d classes (rename "
                         "them to one name to merge them)", folder, " and ".join(spellings), len(spellings))
     return classes
 

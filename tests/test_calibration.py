@@ -63,6 +63,19 @@ def test_fit_reports_cross_fitted_figures_and_the_exponent():
     assert f"power {cal['exponent']:.2f} and" in C.summary(cal) and C.summary(None) == ""
 
 
+def test_an_exponent_that_makes_held_out_folds_worse_is_not_applied():
+    """One fold's probabilities far too cautious, the other's far too sure: each fold's exponent, fitted on the
+    other, makes it worse. The model keeps its own probabilities (exponent 1), and says so."""
+    shy, t1 = _cautious(n=1000, power=3.0, seed=1)
+    bold, t2 = _cautious(n=1000, power=1 / 3, seed=2)
+    runs = [(np.vstack([shy, bold]), np.concatenate([t1, t2]), [np.arange(1000), np.arange(1000, 2000)])]
+    cal = C.fit(runs)
+    assert cal["log_loss_after"] > cal["log_loss_before"]
+    assert cal["exponent"] == 1.0 and cal["fitted_exponent"] != 1.0
+    assert C.exponent_of({"calibration": cal}) == 1.0
+    assert C.summary(cal).startswith("confidence left uncalibrated: the power ")
+
+
 def test_a_model_made_before_calibration_predicts_as_it_did():
     assert C.exponent_of({}) == 1.0 and C.exponent_of({"calibration": {"method": "other"}}) == 1.0
     assert C.exponent_of({"calibration": {"method": "power", "exponent": 1.7}}) == 1.7

@@ -60,3 +60,22 @@ def test_control_characters_in_a_file_name_cannot_break_a_table_row(tmp_path, sy
     assert len(rows) == 4  # the header and one row per file
     assert rows[1].startswith("error") and f"{tmp_path / 'esc'}\\x1b[2J.wav: not an audio file" in rows[1]
     assert rows[2].endswith(str(tmp_path / "new\\nline.wav")) and rows[3].endswith(str(tmp_path / "tab\\there.wav"))
+
+
+def test_a_file_name_that_is_not_utf8_shows_its_own_bytes_in_the_table():
+    """Python hands such a name over with lone surrogates (U+DCFF for byte 0xff); the table shows the byte, as
+    ``ls -b`` does; other unprintable characters beyond Latin-1 show as \\uXXXX."""
+    from oscserver.commands.classify import _shown
+
+    assert _shown(os.fsdecode(b"kick\xff\xfe.wav")) == "kick\\xff\\xfe.wav"
+    assert _shown("a\u2028b\x7f.wav") == "a\\u2028b\\x7f.wav"
+    assert _shown("Caf\u00e9 \u30c9\u30e9\u30e0.wav") == "Caf\u00e9 \u30c9\u30e9\u30e0.wav"
+
+
+def test_a_folder_with_no_audio_says_so_and_is_not_a_failure(tmp_path, synth_model_path, capsys):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no audio here")
+    assert main(["classify", "--model", synth_model_path, str(tmp_path / "empty")]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[1:] == []  # the header only
+    assert f"{tmp_path / 'empty'}: no audio files in this folder or below it" in err

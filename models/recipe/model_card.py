@@ -184,12 +184,15 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
         "",
         "Sorting one-shot drum samples (a single hit per file) into kick, snare, hat (hi-hats only), percussion "
         "(toms, claps, rims, cymbals, hand percussion, shakers, bells, blocks) and other (non-drum material: pitched "
-        "instruments, vocals, tonal or long FX, loops, songs), following `TAXONOMY.md`. Loops and whole songs are "
+        "instruments, vocals, tonal or long FX, loops, songs), following the team's class policy (`TAXONOMY.md`, kept "
+        "with the team's shared data rather than in this repository; `models/recipe/label_corpus.py` carries its "
+        "name rules and GM key table as code). Loops and whole songs are "
         "analysed on their first 4 seconds and should come out as other; the model has not been tuned for them.",
         "",
         "## Training data",
         "",
-        "Only the sources listed in the project's `TRAINING_SOURCES.md`, fetched from Debian and npm packages by "
+        "Only the sources listed in the team's `TRAINING_SOURCES.md` (with its licences and exclusions; the table "
+        "below gives each source's licence as taken from its package's copyright file), fetched from Debian and npm packages by "
         "`models/recipe/fetch_corpus.sh` and labelled by the rules of `TAXONOMY.md` (`label_corpus.py`, "
         "`label_drumsynth.py`). Excluded as required: the AVL drum kits, LMMS `kick_soft01`, FluidR3 `808 High "
         "Conga` (they overlap a private evaluation set), loops, single-cycle waveforms and ambiguous names; also "

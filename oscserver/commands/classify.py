@@ -32,7 +32,16 @@ def _shown(path: str) -> str:
     escape (``\\n``, ``\\x1b``), so it can neither break the row nor drive the terminal."""
     if all(c.isprintable() for c in path):
         return path
-    return "".join(c if c.isprintable() else _ESCAPES.get(c, f"\\x{ord(c):02x}") for c in path)
+    return "".join(c if c.isprintable() else _ESCAPES.get(c, _escape(c)) for c in path)
+
+
+def _escape(c: str) -> str:
+    """``\\xNN`` for a control character, and for a byte of a file name that is not UTF-8 (which reaches Python as
+    a lone surrogate, U+DC80-U+DCFF): the byte itself, as ``ls -b`` would show it."""
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _table(preds, classes) -> str:
@@ -66,6 +75,7 @@ def _json_line(record: dict) -> str:
 
 
 def run(args) -> int:
+    import os
     import sys
 
     from ..classify import classify_many, failed, iter_audio_files
@@ -79,9 +89,14 @@ def run(args) -> int:
     files, results = [], []
     for path in args.paths:
         try:
-            files.extend(iter_audio_files([path]))
+            found = list(iter_audio_files([path]))
         except AudioError as exc:
             results.append(failed(path, exc.reason))
+            continue
+        if not found and os.path.isdir(path):
+            print(f"drumtag classify: {path}: no audio files in this folder or below it (files named .wav, .aiff, "
+                  ".flac, .ogg, .mp3 and the like; hidden ones are skipped)", file=sys.stderr)
+        files.extend(found)
     order = {p: i for i, p in enumerate(files)}
     n_failed = len(results)
     total = len(results) + len(files)

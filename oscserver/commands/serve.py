@@ -42,7 +42,8 @@ def add_arguments(parser) -> None:
                              "anything but loopback exposes the server to the network)" % protocol.DEFAULT_HOST)
     # checked in run(), where 0 (any free port) is allowed too; a bad value names $DRUMTAG_PORT if it came from there
     parser.add_argument("--port", default=env_default("DRUMTAG_PORT", protocol.DEFAULT_PORT),
-                        help="UDP port (default: $DRUMTAG_PORT or %s)" % protocol.DEFAULT_PORT)
+                        help="UDP port (default: $DRUMTAG_PORT or %s; 0: any free port, printed at start)"
+                             % protocol.DEFAULT_PORT)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
     parser.add_argument("--colors", metavar="SPEC",
                         help="class colours: 'kick=#ff0000,hat=#00ffff' or a JSON file (default: the shared map)")
@@ -54,7 +55,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--max-bytes", type=parse_bytes, default=handlers.DEFAULT_MAX_BYTES, metavar="SIZE",
                         help="refuse files larger than this (default 2G)")
     parser.add_argument("--cache-size", type=at_least(0), default=512, metavar="N",
-                        help="remember the last N results (a file is classified again when it changes; 0: off)")
+                        help="remember the last N results (a file is classified again when it changes; 0: off; "
+                             "default %(default)s)")
     parser.add_argument("--catalog", metavar="PATH", help="catalog for similar and tag (default: the user's)")
 
 

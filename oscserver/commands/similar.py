@@ -18,8 +18,10 @@ Only files tagged with the same model are compared (run `drumtag tag FOLDER` fir
 
 
 def add_arguments(parser) -> None:
+    from ..argtypes import at_least
+
     parser.add_argument("file", metavar="FILE", help="the sound to match")
-    parser.add_argument("-k", type=int, default=10, metavar="N", help="how many neighbours (default 10)")
+    parser.add_argument("-k", type=at_least(1), default=10, metavar="N", help="how many neighbours (default 10)")
     add_catalog_argument(parser)
     parser.add_argument("--model", metavar="PATH", help="model file (default: the bundled model)")
     parser.add_argument("--json", action="store_true", help="one JSON object per neighbour")
