@@ -147,8 +147,8 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
                preroll: float = 0.005) -> Audio:
     """Decode the analysis window of ``path``: from just before its first sample above -60 dBFS, ``duration`` s long.
 
-    If nothing rises above -60 dBFS within ``max_seek`` seconds, the window after that quiet stretch is analysed as
-    it is (a song with a very quiet intro), unless it is silent too.
+    If nothing rises above -60 dBFS within ``max_seek`` seconds, the window after that quiet stretch is analysed
+    from its first sound (a song with a very quiet intro, a hit after a long silence), unless it is silent too.
 
     Raises AudioError (naming the file and the reason) for missing, empty, unreadable, non-audio, silent or
     truncated files and for folders.
@@ -219,10 +219,16 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
     if start is None or not kept:
         raise AudioError(path, f"silent: no sample above {SILENCE_DB:.0f} dBFS")
     y = (kept[0] if len(kept) == 1 else np.concatenate(kept))[: window + pre]  # a one-shot: one block, no copy
-    if not heard and not np.any(np.abs(y) > threshold):
-        raise AudioError(path, f"no sample above {SILENCE_DB:.0f} dBFS in its first "
-                               f"{(start + len(y)) / src_sr:.0f} s (drumtag looks {max_seek:g} s into a file for "
-                               "the start of the sound)")
+    if not heard:
+        loud = np.flatnonzero(np.abs(y) > threshold)
+        if not loud.size:
+            raise AudioError(path, f"no sample above {SILENCE_DB:.0f} dBFS in its first "
+                                   f"{(start + len(y)) / src_sr:.0f} s (drumtag looks {max_seek:g} s into a file "
+                                   "for the start of the sound)")
+        # the window after the quiet stretch: its own leading silence is skipped too (a hit 2 s into it is
+        # analysed from the hit, on what is left of the window)
+        skip = max(0, int(loud[0]) - pre)
+        y, start = y[skip:], start + skip + pre
     if not np.all(np.isfinite(y)):
         raise AudioError(path, "contains NaN or infinite samples")
     if src_sr != sr:
