@@ -24,7 +24,7 @@ def test_card_shows_a_checks_packs_macro_f1_and_recalls(synth_model):
     """A check with packs (evaluate on a CSV with a group column) gets its mean accuracy per pack, macro-F1, the
     recall of every class it has, and a table of its packs, hardest first."""
     check = {"n": 12, "accuracy": 0.75, "macro_f1": 0.7, "labels": ["kick", "hat"],
-             "per_class": {"kick": {"recall": 1.0}, "hat": {"recall": 0.5}},
+             "per_class": {"kick": {"recall": 1.0, "support": 4}, "hat": {"recall": 0.5, "support": 8}},
              "confusion": [[4, 0], [3, 5]], "confidence": {"mean": 0.6},
              "packs": {"packs": 2, "mean_accuracy": 0.6875,
                        "per_pack": [{"group": "kit:b", "files": 8, "accuracy": 0.625},
@@ -34,6 +34,9 @@ def test_card_shows_a_checks_packs_macro_f1_and_recalls(synth_model):
             in text)
     assert "Real kits, pack by pack:\n\n| pack | files | accuracy |\n| --- | ---: | ---: |\n| kit:b | 8 | 0.62 |\n" \
            "| kit:a | 4 | 0.75 |" in text
+    assert "their cymbals and open hats ring for seconds" in text       # a check on drum kits: the known cause
+    check["per_class"]["hat"]["support"] = 0
+    assert "ring for seconds" not in card.card(synth_model, [("Notes", check)])
 
 
 def test_card_without_checks_has_no_held_out_table(synth_model):
