@@ -5,7 +5,8 @@ originals). ``copy`` copies each file atomically, keeping its modification time.
 made (Windows without Developer Mode, some network or FAT drives) the link mode stops before doing anything and
 says to use ``copy``; it never falls back silently. Originals are only read: never moved, renamed or deleted.
 Two files with the same name in one class become ``name.wav``, ``name (2).wav``, ...; running again places only
-what is new (an existing link to, or identical copy of, the same original is recognised).
+what is new (an existing link to, or identical copy of, the same original is recognised, also under a name the
+user gave it).
 """
 
 from __future__ import annotations
@@ -164,15 +165,57 @@ def links_in(class_dir: str) -> dict[str, str]:
     return found
 
 
+class Copies:
+    """The copies in a class folder, by size, with their hashes computed once and only for sizes that an
+    original shares: a copy the user renamed is recognised by its content, at the cost of reading the few
+    copies of the same size."""
+
+    def __init__(self, class_dir: str):
+        self.by_size: dict[int, list[str]] = collections.defaultdict(list)
+        self._hashes: dict[str, str] = {}
+        try:
+            entries = list(os.scandir(class_dir))
+        except OSError:
+            return
+        for e in entries:
+            try:
+                if e.is_file(follow_symlinks=False) and not e.name.startswith("."):
+                    self.by_size[e.stat(follow_symlinks=False).st_size].append(e.path)
+            except OSError:
+                pass
+
+    def find(self, size: int, digest: str) -> str | None:
+        """A copy of ``size`` bytes whose content hash is ``digest``."""
+        for path in self.by_size.get(size, ()):
+            if path not in self._hashes:
+                try:
+                    self._hashes[path] = file_hash(path)
+                except OSError:
+                    self._hashes[path] = ""
+            if self._hashes[path] == digest:
+                return path
+        return None
+
+    def add(self, path: str, size: int, digest: str) -> None:
+        self.by_size[size].append(path)
+        self._hashes[path] = digest
+
+
 def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None,
-          links: dict[str, str] | None = None) -> tuple[str, bool]:
+          links: dict[str, str] | None = None, copies: Copies | None = None) -> tuple[str, bool]:
     """Link or copy ``src`` into ``class_dir`` under a free name; (its path there, True if made now).
 
     ``links``: ``links_in(class_dir)``, kept up to date here; in link mode a link to ``src`` under any name there
-    (one the user renamed) means it is already placed."""
+    (one the user renamed) means it is already placed. ``copies``: ``Copies(class_dir)``, the same in copy mode:
+    a file there with ``src``'s content, under any name, is its copy."""
     src = os.path.abspath(src)
     if mode == "link" and links is not None and src in links:
         return links[src], False
+    if mode == "copy" and copies is not None:
+        size, digest = os.path.getsize(src), src_hash or file_hash(src)
+        found = copies.find(size, digest)
+        if found is not None:
+            return found, False
     os.makedirs(class_dir, exist_ok=True)
     stem, ext = os.path.splitext(os.path.basename(src))
     n = 0
@@ -192,6 +235,8 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None,
                 links[src] = target
         else:
             atomic_copy(src, target)
+            if copies is not None:
+                copies.add(target, size, digest)
         return target, True
 
 
@@ -222,6 +267,7 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
     summary.tagging = tag_paths([folder] if everything else files, model=model, catalog_path=catalog_path,
                                 jobs=jobs, progress=progress, cancel=cancel)
     links: dict[str, dict[str, str]] = {}  # class folder -> links_in(it), read once per run
+    copies: dict[str, Copies] = {}         # class folder -> Copies(it), the same in copy mode
     with Catalog(summary.tagging.catalog_path) as catalog:
         for path in files:
             entry = catalog.get(path)
@@ -237,7 +283,10 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
             try:
                 if mode == "link" and class_dir not in links:
                     links[class_dir] = links_in(class_dir)
-                _, made = place(path, class_dir, mode=mode, src_hash=entry.hash, links=links.get(class_dir))
+                if mode == "copy" and class_dir not in copies:
+                    copies[class_dir] = Copies(class_dir)
+                _, made = place(path, class_dir, mode=mode, src_hash=entry.hash, links=links.get(class_dir),
+                                copies=copies.get(class_dir))
             except OSError as exc:
                 summary.failed += 1
                 if len(summary.errors) < MAX_REPORTED_ERRORS:

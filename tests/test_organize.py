@@ -249,6 +249,19 @@ def test_a_class_folder_it_cannot_write_is_named_in_the_error(library, tmp_path,
                       "Permission denied)")
 
 
+def test_a_copy_the_user_renamed_is_not_made_again(library, tmp_path, synth_model):
+    out, cat = tmp_path / "sorted", str(tmp_path / "cat.sqlite")
+    organize(library, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    before = listing(out)
+    rel = next(iter(before))
+    cls = rel.split("/")[0]
+    os.rename(out / rel, out / cls / "my favourite.wav")
+    again = organize(library, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert again.placed == 0 and again.already == len(before)
+    after = listing(out)
+    assert f"{cls}/my favourite.wav" in after and rel not in after and len(after) == len(before)
+
+
 def test_a_link_the_user_renamed_is_not_made_again(library, tmp_path, synth_model):
     out, cat = tmp_path / "sorted", str(tmp_path / "cat.sqlite")
     organize(library, str(out), model=synth_model, catalog_path=cat)
