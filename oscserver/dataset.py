@@ -31,6 +31,11 @@ class Dataset:
     grouping: str
 
     @property
+    def packs(self) -> dict[str, str]:
+        """{path: pack} of the files that have a pack (a group other than the file itself)."""
+        return {i.path: i.group for i in self.items if i.group != i.path}
+
+    @property
     def classes(self) -> tuple[str, ...]:
         from .classes import CLASSES
 
@@ -156,7 +161,7 @@ def _class_folders(folder: str) -> list[str]:
     return classes
 
 
-def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = None) -> Dataset:
+def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = None, packs: bool = True) -> Dataset:
     """``folder/<class>/.../file``: the class is the first subfolder; the group (pack) is the path of the
     ``group_level`` folders below the class folder (``kit`` or ``vendor/kit``; compared ignoring case, so
     ``kick/808 Kit`` and ``snare/808 kit`` are one pack), or comes from ``groups_csv`` (columns path,group).
@@ -210,7 +215,7 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
         grouping = f"groups from {groups_csv}"
     else:
         grouping = f"pack folder {group_level} level(s) below each class folder"
-        if loose and group_level > 0:
+        if loose and group_level > 0 and packs:
             _warn_ungrouped(loose, "sit directly in a class folder with no pack folder" if group_level == 1 else
                             f"are not inside a folder {group_level} levels below their class folder")
             grouping += f" ({loose} files without one are their own groups)"
@@ -238,15 +243,18 @@ def groups_line(ds: Dataset, *, show: int = 6) -> str:
     return f"{len(sizes)} groups: {listed}" + (", ..." if len(sizes) > show else "")
 
 
-def load_dataset(path: str, *, group_level: int | None = None, groups_csv: str | None = None) -> Dataset:
-    """A folder of class subfolders (packs at ``group_level``, default 1) or a CSV; ``group_level`` 0: no packs."""
+def load_dataset(path: str, *, group_level: int | None = None, groups_csv: str | None = None,
+                 packs: bool = True) -> Dataset:
+    """A folder of class subfolders (packs at ``group_level``, default 1) or a CSV; ``group_level`` 0: no packs.
+    ``packs``: whether packs matter (training), so that files without one are warned about."""
     if os.path.isdir(path):
-        return from_folder(path, group_level=1 if group_level is None else group_level, groups_csv=groups_csv)
+        return from_folder(path, group_level=1 if group_level is None else group_level, groups_csv=groups_csv,
+                           packs=packs and group_level != 0)
     if os.path.isfile(path) and path.lower().endswith(".csv"):
         if group_level:
             raise UsageError(f"--group-level: {path} is a CSV, whose packs come from its group column (or "
                              "--groups CSV); --group-level is for a folder of class subfolders")
-        return from_csv(path, groups_csv=groups_csv, packs=group_level != 0)
+        return from_csv(path, groups_csv=groups_csv, packs=packs and group_level != 0)
     if not os.path.exists(path):
         raise UsageError(f"{path}: no such file or folder")
     raise UsageError(f"{path}: expected a folder of class subfolders or a .csv file")

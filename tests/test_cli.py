@@ -244,6 +244,23 @@ def test_evaluate_scores_macro_f1_over_the_classes_present_and_marks_the_others(
     assert "packs" not in rep and "accuracy per pack" not in text       # no group column: no packs
 
 
+def test_evaluate_scores_the_pack_folders_of_a_folder_and_counts_loose_files_apart(synth_model_path, tmp_path,
+                                                                                    capsys, caplog):
+    for label in ("kick", "snare"):
+        for i in range(2):
+            synth.write(tmp_path / "set" / label / "Kit A" / f"{i}.wav", synth.varied(label, 40 + i))
+        synth.write(tmp_path / "set" / label / "loose.wav", synth.varied(label, 50))
+    argv = ["evaluate", str(tmp_path / "set"), "--model", synth_model_path, "--png", "", "-j", "1", "--json",
+            str(tmp_path / "ev.json")]
+    assert main(argv) == 0
+    packs = json.loads((tmp_path / "ev.json").read_text())["packs"]
+    assert sorted((r["group"], r["files"]) for r in packs["per_pack"]) == [("(no pack)", 2), ("Kit A", 4)]
+    assert "no pack" not in caplog.text.replace("(no pack)", "")  # evaluating: loose files are not warned about
+    assert main(argv + ["--group-level", "0"]) == 0
+    assert "packs" not in json.loads((tmp_path / "ev.json").read_text())
+    capsys.readouterr()
+
+
 def test_evaluate_scores_each_pack_of_a_csv_with_a_group_column(synth_model_path, tmp_path, capsys, monkeypatch):
     """Packs from the CSV's group column: each pack's accuracy, worst first, and their mean, in text and JSON."""
     import dataclasses

@@ -10,8 +10,13 @@ DESCRIPTION = """Score a model on labelled files it was not trained on.
 FOLDER-or-CSV: a folder with one subfolder per class (kick/, snare/, ...) or a CSV with columns path,label.
 Prints accuracy, macro-F1, per-class precision and recall and the confusion matrix, and draws the matrix to a PNG.
 Macro-F1 is the mean over the classes present in these files; a class with none gets '-' for recall and F1.
-A CSV with a group column (the pack of each file) also gets the accuracy of every pack, and their mean.
+Files in packs (a CSV's group column, or for a folder the pack folder --group-level levels below each class
+folder) also get the accuracy of every pack, and their mean.
 --json FILE writes the whole report to FILE (it takes a file name, unlike the --json flag of other commands)."""
+
+
+#: where evaluate's pack table counts the files that are in no pack
+NO_PACK = "(no pack)"
 
 
 def add_arguments(p) -> None:
@@ -24,6 +29,9 @@ def add_arguments(p) -> None:
     p.add_argument("--json", metavar="FILE",
                    help="also write the whole report as JSON to FILE; unlike other commands' --json this takes a "
                         "file name, and the text report still goes to stdout")
+    p.add_argument("--group-level", type=at_least(0), default=None, metavar="N",
+                   help="for a folder: the pack of a file is the path of the N folders below its class folder, as "
+                        "for train (default 1; 0: no packs); a CSV's packs come from its group column")
     p.add_argument("--errors", action="store_true", help="list every misclassified file")
     p.add_argument("-j", "--jobs", type=at_least(1), default=None, help="processes to use (default: every core)")
 
@@ -36,7 +44,7 @@ def run(args) -> int:
 
     from ..atomicfile import atomic_write
     from ..classify import classify_many
-    from ..dataset import CSV_GROUPS, load_dataset
+    from ..dataset import load_dataset
     from ..errors import UsageError
     from ..metrics import format_packs, format_report, pack_scores, report, write_confusion_png
     from ..model import load_model
@@ -44,13 +52,13 @@ def run(args) -> int:
 
     _check_outputs(args)  # before the work, not after it
     model = load_model(args.model)
-    ds = load_dataset(args.dataset, group_level=0)
+    ds = load_dataset(args.dataset, group_level=args.group_level, packs=False)
     unknown = sorted({i.label for i in ds.items} - set(model.classes))
     if unknown:
         raise UsageError(f"{args.dataset}: labels {', '.join(unknown)} are not classes of the model "
                          f"({', '.join(model.classes)})")
     truth = {i.path: i.label for i in ds.items}
-    pack = {i.path: i.group for i in ds.items} if ds.grouping == CSV_GROUPS else None
+    pack = ds.packs or None
     y_true, y_pred, proba, wrong, failed, groups = [], [], [], [], [], []
     with Progress(len(truth), label="evaluate") as bar:
         for pred in classify_many(list(truth), model, jobs=args.jobs):
@@ -60,7 +68,7 @@ def run(args) -> int:
                 continue
             y_true.append(truth[pred.path])
             y_pred.append(pred.label)
-            groups.append(pack[pred.path] if pack else None)
+            groups.append(pack.get(pred.path, NO_PACK) if pack else None)
             proba.append([pred.probabilities[c] for c in model.classes])
             if pred.label != truth[pred.path]:
                 wrong.append((pred.path, truth[pred.path], pred.label, pred.confidence))
