@@ -239,6 +239,21 @@ def test_export_csv_features_adds_columns(catalog, capsys):
     assert (rows[1]["f0"], rows[1]["f2"]) == ("1.5", "3.25") and rows[0]["f0"] == ""
 
 
+def test_export_csv_names_feature_columns_after_the_model_that_made_them(tmp_path, synth_model, synth_model_path,
+                                                                           capsys):
+    names = synth_model.metadata["feature_names"]
+    path = str(tmp_path / "c.sqlite")
+    with Catalog(path) as c:
+        put_row(c, "/lib/a.wav", features=np.arange(len(names)), model_id=synth_model.model_id)
+    assert main(["export", "--catalog", path, "--features", "--model", synth_model_path]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[-len(names):] == names
+    with Catalog(path) as c:  # a second model's vectors: the names no longer apply to every column
+        put_row(c, "/lib/b.wav", features=np.arange(len(names)), model_id="another")
+    assert main(["export", "--catalog", path, "--features", "--model", synth_model_path]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split(",")[-len(names):] == [f"f{i}" for i in range(len(names))]
+
+
 def test_export_empty_catalog_is_valid_json(tmp_path, capsys):
     Catalog(tmp_path / "c.sqlite").close()
     assert main(["export", "--catalog", str(tmp_path / "c.sqlite"), "--format", "json"]) == 0

@@ -28,7 +28,10 @@ def add_arguments(parser) -> None:
                         help="output format (default: from the -o file name's extension, else csv)")
     add_catalog_argument(parser)
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)")
-    parser.add_argument("--features", action="store_true", help="include each file's feature vector")
+    parser.add_argument("--features", action="store_true",
+                        help="include each file's feature vector (CSV columns named after the model's features "
+                             "when the model of --model, default the bundled one, made them all; else f0, f1, ...)")
+    parser.add_argument("--model", metavar="PATH", help="with --features: the model whose feature names to use")
 
 
 def _classes(catalog) -> list[str]:
@@ -41,13 +44,33 @@ def _classes(catalog) -> list[str]:
     return [c for c in CLASSES if c in seen] + [c for c in seen if c not in CLASSES]
 
 
-def write_csv(catalog, out, *, features: bool) -> int:
+def feature_columns(catalog, model_path: str | None) -> list[str]:
+    """The CSV columns of the feature vectors: the model's feature names when that model made every vector in the
+    catalog, else f0, f1, ... (vectors of several models, or of one not at hand)."""
+    dim, ids = 0, set()
+    for e in catalog.entries(features=True):
+        if e.features is not None:
+            dim, ids = max(dim, len(e.features)), ids | {e.model_id}
+    if len(ids) == 1:
+        from ..errors import ModelError
+        from ..model import load_model
+
+        try:
+            model = load_model(model_path)
+        except ModelError:
+            model = None
+        names = list(model.metadata.get("feature_names") or []) if model else []
+        if model and ids == {model.model_id} and len(names) == dim:
+            return names
+    return [f"f{i}" for i in range(dim)]
+
+
+def write_csv(catalog, out, *, features: bool, model_path: str | None = None) -> int:
     classes = _classes(catalog)
     writer = csv.writer(out)
-    dim = 0
-    if features:
-        dim = max((len(e.features) for e in catalog.entries(features=True) if e.features is not None), default=0)
-    writer.writerow(_CSV_HEAD + [f"p_{c}" for c in classes] + _CSV_TAIL + [f"f{i}" for i in range(dim)])
+    columns = feature_columns(catalog, model_path) if features else []
+    dim = len(columns)
+    writer.writerow(_CSV_HEAD + [f"p_{c}" for c in classes] + _CSV_TAIL + columns)
     n = 0
     for e in catalog.entries(features=features):
         d = e.to_dict()
@@ -60,7 +83,7 @@ def write_csv(catalog, out, *, features: bool) -> int:
     return n
 
 
-def write_json(catalog, out, *, features: bool) -> int:
+def write_json(catalog, out, *, features: bool, model_path: str | None = None) -> int:
     out.write("[")
     n = 0
     for e in catalog.entries(features=features):
@@ -118,7 +141,7 @@ def run(args) -> int:
             target = contextlib.nullcontext(sys.stdout)
         try:
             with target as out:
-                n = write(catalog, out, features=args.features)
+                n = write(catalog, out, features=args.features, model_path=args.model)
         except OSError as exc:
             if not args.output:
                 raise
