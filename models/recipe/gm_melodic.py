@@ -312,8 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="fluidsynth renders at once (default: 2)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every program left out, and why")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    label_corpus.log_to_stderr(args.verbose)
     root = Path(args.corpus_dir).expanduser()
     output = Path(args.output or root / "gm_melodic.csv")
     start = time.monotonic()

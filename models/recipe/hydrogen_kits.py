@@ -177,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", help="CSV of the kits' samples (default: CORPUS_DIR/hydrogen_heldout.csv)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every file left out, and why")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    label_corpus.log_to_stderr(args.verbose)
     root = Path(args.corpus_dir).expanduser()
     training_csv = Path(args.training_csv or root / "corpus_plus_drumsynth.csv")
     start = time.monotonic()

@@ -529,6 +529,12 @@ def summary(items: list[Item], lab: Labeller | None = None) -> str:
     return "\n".join(lines)
 
 
+def log_to_stderr(verbose: bool = False) -> None:
+    """The recipe scripts' logging: warnings on stderr, and with ``verbose`` (-v) what each item left out was."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s",
+                        stream=sys.stderr)
+
+
 def default_corpus_dir() -> str:
     return os.environ.get("DRUMTAG_CORPUS") or os.path.expanduser("~/.cache/drumtag-corpus")
 
@@ -540,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", required=True, help="CSV file to write")
     parser.add_argument("--no-audio-check", action="store_true", help="skip decoding every labelled file")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    log_to_stderr()
     try:
         items, lab = label_corpus(args.corpus_dir, check_audio=not args.no_audio_check)
     except (OSError, ValueError) as exc:

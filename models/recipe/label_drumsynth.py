@@ -190,8 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merged", help="merged CSV to write (default: CORPUS_DIR/corpus_plus_drumsynth.csv)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every preset left out, and why")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s: %(message)s", stream=sys.stderr)
+    label_corpus.log_to_stderr(args.verbose)
     root = Path(args.corpus_dir).expanduser()
     corpus_csv = Path(args.corpus_csv or root / "corpus.csv")
     output = Path(args.output or root / "drumsynth.csv")
