@@ -4,7 +4,8 @@
 # one note per GM melodic program of each GM soundfont and on Hydrogen's 16 drum kits (never trained on), write
 # the card.
 #
-#   bash models/recipe/build_default_model.sh          # about 6 minutes on 2 cores (fetch ~1 min, renders ~30 s + ~40 s, train ~1 min)
+#   bash models/recipe/build_default_model.sh   # about 7 minutes on 2 cores: fetch ~1 min, renders ~30 s + ~40 s,
+#                                               # train ~1 min, Hydrogen kits (143 MB more to fetch) ~40 s
 #
 # Needs apt-get, dpkg-deb and npm (for the fetch only), fluidsynth (installed with apt-get when missing) and drumtag
 # installed (pip install -e .).
