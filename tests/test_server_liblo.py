@@ -69,8 +69,11 @@ class Lines:
 
 
 def start_server(model_path: str, port: int, *extra: str):
+    # SIGINT at its default, as for a server started in the foreground: a test run started in the background of a
+    # non-interactive shell inherits SIGINT ignored, and Python then leaves Ctrl-C ignored too
     proc = subprocess.Popen([sys.executable, "-m", "oscserver", "serve", "--port", str(port), "--model", model_path,
-                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     err = Lines(proc.stderr)
     line = err.wait_for(lambda s: "listening on" in s)
     return proc, err, line
