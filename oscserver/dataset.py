@@ -65,10 +65,6 @@ def _read_csv(path: str) -> list[dict]:
     return rows
 
 
-#: ``Dataset.grouping`` of a CSV whose own group column gives the packs
-CSV_GROUPS = "the CSV's group column"
-
-
 def _group_map(groups_csv: str) -> dict[str, str]:
     """{real path: group} from a CSV of path,group (relative paths: to the CSV's folder)."""
     mapping = {}
@@ -123,7 +119,7 @@ def from_csv(path: str, *, groups_csv: str | None = None, packs: bool = True) ->
     if groups_csv:
         grouping = f"groups from {groups_csv}"
     elif "group" in rows[0]:
-        grouping = CSV_GROUPS
+        grouping = "the CSV's group column"
     else:
         grouping = "none (each file its own group)"
         if packs:

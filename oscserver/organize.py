@@ -216,6 +216,9 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None,
         found = copies.find(size, digest)
         if found is not None:
             return found, False
+    # with the folder's index, a taken name is never src's: the index would have found it above, without hashing
+    # the file under that name a second time
+    indexed = (links if mode == "link" else copies) is not None
     os.makedirs(class_dir, exist_ok=True)
     stem, ext = os.path.splitext(os.path.basename(src))
     n = 0
@@ -223,7 +226,7 @@ def place(src: str, class_dir: str, *, mode: str, src_hash: str | None = None,
         n += 1
         target = os.path.join(class_dir, f"{stem}{ext}" if n == 1 else f"{stem} ({n}){ext}")
         if os.path.lexists(target):
-            if _same(target, src, mode=mode, src_hash=src_hash):
+            if not indexed and _same(target, src, mode=mode, src_hash=src_hash):
                 return target, False
             continue
         if mode == "link":

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import synth
 from recipe_modules import load
 
 gm = load("gm_melodic")
@@ -143,6 +144,22 @@ def test_a_delayed_scaled_copy_is_the_same_recording():
     assert gm.similarity(x, SR, copy, SR) >= gm.SAME_RECORDING
     stereo = np.stack([copy, copy], axis=1)
     assert gm.similarity(x, SR, stereo, SR) >= gm.SAME_RECORDING
+
+
+def test_same_recordings_agrees_with_the_pairwise_test(tmp_path):
+    """The matrix form finds exactly the pairs gm_melodic.similarity calls the same recording."""
+    sounds = {"kick": synth.kick(), "kick late": np.concatenate([np.zeros(500, np.float32), 0.7 * synth.kick()]),
+              "snare": synth.snare(), "hat": synth.hat(), "tone": synth.tone()}
+    paths = {k: str(synth.write(tmp_path / f"{k}.wav", v)) for k, v in sounds.items()}
+    cands, train = [paths["kick late"], paths["hat"], paths["tone"]], [paths["kick"], paths["snare"]]
+    found = gm.same_recordings(cands, train)
+    for c in cands:
+        for t in train:
+            a, sr = sf.read(c, dtype="float32")
+            b, _ = sf.read(t, dtype="float32")
+            same = gm.similarity(a, sr, b, sr) >= gm.SAME_RECORDING
+            assert (found.get(c, (None,))[0] == t) == same, (c, t)
+    assert list(found) == [paths["kick late"]]
 
 
 def test_different_tones_are_different_recordings():

@@ -179,6 +179,40 @@ def similarity(a: np.ndarray, sr_a: int, b: np.ndarray, sr_b: int) -> float:
     return float(np.abs(full[centre - lag:centre + lag + 1]).max() / norm)
 
 
+def _windows(paths: list[str]) -> np.ndarray:
+    """The comparison window of every file, as unit-norm rows (zeros for a silent one)."""
+    rows = []
+    for p in paths:
+        x, sr = label_corpus.read_pcm(Path(p))
+        w = _compare_window(x[: sr], sr)      # the first second holds the onset and the window
+        n = np.linalg.norm(w)
+        rows.append(w / n if n > 0 else w)
+    return np.asarray(rows)
+
+
+def same_recordings(candidates: list[str], training: list[str]) -> dict[str, tuple[str, float]]:
+    """candidate -> (training file, similarity) for those at or above SAME_RECORDING: gm_melodic.similarity for
+    every pair, computed as one matrix product per lag (hydrogen_kits.py checks its 638 files against the
+    1215 training files this way)."""
+    if not candidates or not training:
+        return {}
+    a, b = _windows(candidates), _windows(training)
+    lag = int(MAX_LAG_SECONDS * COMPARE_RATE)
+    n = a.shape[1]
+    best = np.zeros((len(a), len(b)))
+    for shift in range(-lag, lag + 1):          # sum over t of a[t + shift] * b[t]
+        if shift >= 0:
+            r = a[:, shift:] @ b[:, : n - shift].T
+        else:
+            r = a[:, : n + shift] @ b[:, -shift:].T
+        np.maximum(best, np.abs(r), out=best)
+    out = {}
+    for i, j in zip(*np.nonzero(best >= SAME_RECORDING)):
+        if candidates[i] not in out or best[i, j] > out[candidates[i]][1]:
+            out[candidates[i]] = (training[j], float(best[i, j]))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Rendering
 

@@ -30,10 +30,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gm_melodic  # noqa: E402  (the same-recording test)
+import gm_melodic  # noqa: E402  (the same-recording test, for many files at once)
 import label_corpus  # noqa: E402  (the name rules, Item, the CSV writer)
 
 log = logging.getLogger(__name__)
@@ -91,39 +89,6 @@ def fetch(corpus_dir: Path) -> Path:
     return dest
 
 
-def _windows(paths: list[str]) -> np.ndarray:
-    """gm_melodic's comparison window of every file, as unit-norm rows (zeros for a silent one)."""
-    rows = []
-    for p in paths:
-        x, sr = label_corpus.read_pcm(Path(p))
-        w = gm_melodic._compare_window(x[: sr], sr)      # the first second holds the onset and the window
-        n = np.linalg.norm(w)
-        rows.append(w / n if n > 0 else w)
-    return np.asarray(rows)
-
-
-def same_recordings(candidates: list[str], training: list[str]) -> dict[str, tuple[str, float]]:
-    """candidate -> (training file, similarity) for those at or above SAME_RECORDING: gm_melodic.similarity for
-    every pair, computed as one matrix product per lag."""
-    if not candidates or not training:
-        return {}
-    a, b = _windows(candidates), _windows(training)
-    lag = int(gm_melodic.MAX_LAG_SECONDS * gm_melodic.COMPARE_RATE)
-    n = a.shape[1]
-    best = np.zeros((len(a), len(b)))
-    for shift in range(-lag, lag + 1):          # sum over t of a[t + shift] * b[t]
-        if shift >= 0:
-            r = a[:, shift:] @ b[:, : n - shift].T
-        else:
-            r = a[:, : n + shift] @ b[:, -shift:].T
-        np.maximum(best, np.abs(r), out=best)
-    out = {}
-    for i, j in zip(*np.nonzero(best >= gm_melodic.SAME_RECORDING)):
-        if candidates[i] not in out or best[i, j] > out[candidates[i]][1]:
-            out[candidates[i]] = (training[j], float(best[i, j]))
-    return out
-
-
 def label_kits(kits_root: Path, training: list[str]):
     """Items for every kept sample and counts of the left-out ones by (kit, reason)."""
     items, dropped, seen = [], collections.Counter(), {}
@@ -150,7 +115,7 @@ def label_kits(kits_root: Path, training: list[str]):
                 seen[digest] = path
                 items.append(label_corpus.Item(str(path.resolve()), label, f"hydrogen:{kit}", package.name,
                                                KIT_LICENCES[kit]))
-    same = same_recordings([it.path for it in items], training)
+    same = gm_melodic.same_recordings([it.path for it in items], training)
     for it in items:
         if it.path in same:
             log.info("%s: the same recording as training file %s (%.3f); dropped", it.path, *same[it.path])
