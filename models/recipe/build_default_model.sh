@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Rebuild the bundled model from nothing: fetch the training corpus (cached outside the repository), label it,
 # render LMMS's DrumSynth presets, train with the settings chosen by grouped cross-validation, score the model on
-# one note per GM melodic program of each GM soundfont and on Hydrogen's 16 drum kits (never trained on), write
-# the card.
+# one note per GM melodic program of each GM soundfont and on Hydrogen's 16 drum kits (never trained on), measure
+# the score against the number of training packs, write the card.
 #
-#   bash models/recipe/build_default_model.sh   # about 7 minutes on 2 cores: fetch ~1 min, renders ~30 s + ~40 s,
-#                                               # train ~1 min, Hydrogen kits (143 MB more to fetch) ~40 s
+#   bash models/recipe/build_default_model.sh   # about 10 minutes on 2 cores: fetch ~1 min, renders ~30 s + ~40 s,
+#                                               # train ~1 min, Hydrogen kits (143 MB more to fetch) ~40 s,
+#                                               # learning curve ~3 min
 #
 # Needs apt-get, dpkg-deb and npm (for the fetch only), fluidsynth (installed with apt-get when missing) and drumtag
 # installed (pip install -e .).
@@ -35,7 +36,10 @@ python3 -m oscserver evaluate "$DRUMTAG_CORPUS/gm_melodic.csv" --model "$models/
     --json "$DRUMTAG_CORPUS/gm_melodic_eval.json" >/dev/null
 python3 -m oscserver evaluate "$DRUMTAG_CORPUS/hydrogen_heldout.csv" --model "$models/drumtag-default.joblib" --png '' \
     --json "$DRUMTAG_CORPUS/hydrogen_eval.json" >/dev/null
+python3 "$here/learning_curve.py" "$DRUMTAG_CORPUS/corpus_plus_drumsynth.csv" \
+    --json "$DRUMTAG_CORPUS/learning_curve.json" >/dev/null
 python3 "$here/model_card.py" "$models/drumtag-default.joblib" -o "$models/README.md" \
+    --learning-curve "$DRUMTAG_CORPUS/learning_curve.json" \
     --check "GM melodic notes, one per program of FluidR3, TimGM6mb and sf_GMbank (gm_melodic.py)=$DRUMTAG_CORPUS/gm_melodic_eval.json" \
     --check "Hydrogen's drum kits, Debian hydrogen-data and hydrogen-drumkits (hydrogen_kits.py)=$(
             )$DRUMTAG_CORPUS/hydrogen_eval.json"

@@ -1,10 +1,11 @@
 """Write the model card (models/README.md) from a model file's own metadata, so the card never drifts from it.
 
 usage: python models/recipe/model_card.py models/drumtag-default.joblib [-o models/README.md]
-           [--check "TITLE=REPORT.json"]...
+           [--check "TITLE=REPORT.json"]... [--learning-curve CURVE.json]
 
 A --check is a `drumtag evaluate --json` report on labelled sounds the model was never trained on (such as the GM
-melodic notes of gm_melodic.py); each becomes a row of the card's held-out table.
+melodic notes of gm_melodic.py); each becomes a row of the card's held-out table. --learning-curve is the --json of
+learning_curve.py on the training corpus: how the grouped-CV score grows with the number of training packs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from oscserver.atomicfile import atomic_write
 from oscserver.model import load_model
 from oscserver.training import WEIGHTING_TEXT, repeats_line
+from learning_curve import packs_for, per_doubling
 from select_model import candidate_key
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -148,7 +150,38 @@ def _calibration(cal: dict | None) -> list[str]:
     return rows
 
 
-def card(model, checks: list[tuple[str, dict]] = ()) -> str:
+def _learning_curve(curve: dict | None, classes) -> list[str]:
+    """The section on how the score grows with the packs trained on (learning_curve.py's JSON)."""
+    if not curve:
+        return []
+    rows = curve["rows"]
+    shown = [c for c in classes if c in rows[-1]["recall"]]
+    out = ["", "## Is it the data? The score against the number of training packs", "",
+           "`models/recipe/learning_curve.py` runs the grouped cross-validation again with only a share of every "
+           "fold's training packs, drawn source by source (each source keeps at least one), and scores every file "
+           "as above "
+           f"({curve['repeats']} assignments of packs to folds, {curve['draws']} draws of the packs per share).", "",
+           "| share of the packs | training packs | macro-F1 | " + " | ".join(f"{c} recall" for c in shown) + " |",
+           "| ---: | ---: | ---: |" + " ---: |" * len(shown)]
+    for r in rows:
+        se = f" +- {r['macro_f1_se']:.3f}" if r.get("macro_f1_se") is not None else ""
+        out.append(f"| {r['fraction']:.2f} | {r['packs']:.1f} | {r['macro_f1']:.3f}{se} | "
+                   + " | ".join(f"{r['recall'][c]:.2f}" for c in shown) + " |")
+    gain, need, last = per_doubling(rows), packs_for(TARGET_F1, rows), rows[-1]
+    if gain is None or len(rows) < 2:
+        return out
+    first = rows[0]
+    most = max(shown, key=lambda c: last["recall"][c] - first["recall"][c])
+    text = (f"Each doubling of the training packs has gained about {gain:+.3f} macro-F1 (fitted over the shares); "
+            f"{most} gains most, recall {first['recall'][most]:.2f} -> {last['recall'][most]:.2f}.")
+    if need is not None and need > last["packs"]:
+        text += (f" At that rate macro-F1 {TARGET_F1} would take about {need:.0f} training packs, "
+                 f"{need / last['packs']:.0f} times the {last['packs']:.0f} each fold trains on now, and more if "
+                 "the curve flattens, as learning curves do.")
+    return out + ["", text]
+
+
+def card(model, checks: list[tuple[str, dict]] = (), curve: dict | None = None) -> str:
     from oscserver.metrics import report
 
     m = model.metadata
@@ -272,6 +305,7 @@ def card(model, checks: list[tuple[str, dict]] = ()) -> str:
                 "their cymbals and open hats ring for seconds, while the training set's recordings are short or "
                 "trimmed, so a long metallic tail is taken for other (a tonal or long sound) or a hat for a "
                 "cymbal. Slowing the training sounds' decay (augmentation) did not repair it."]
+    out += _learning_curve(curve, classes)
     sel = os.path.join(os.path.dirname(HERE), "selection.json")
     if os.path.exists(sel):
         with open(sel) as f:
@@ -305,6 +339,7 @@ def main(argv=None) -> int:
     ap.add_argument("-o", "--output", default=os.path.join(os.path.dirname(HERE), "README.md"))
     ap.add_argument("--check", action="append", default=[], metavar="TITLE=REPORT.json",
                     help="a `drumtag evaluate --json` report on sounds never trained on (repeatable)")
+    ap.add_argument("--learning-curve", metavar="CURVE.json", help="learning_curve.py --json on the training corpus")
     args = ap.parse_args(argv)
     checks = []
     for item in args.check:
@@ -313,7 +348,11 @@ def main(argv=None) -> int:
             ap.error(f"--check {item!r}: expected TITLE=REPORT.json")
         with open(path) as f:
             checks.append((title, json.load(f)))
-    text = card(load_model(args.model), checks)
+    curve = None
+    if args.learning_curve:
+        with open(args.learning_curve) as f:
+            curve = json.load(f)
+    text = card(load_model(args.model), checks, curve)
     with atomic_write(args.output) as f:
         f.write(text)
     print(f"wrote {args.output}", file=sys.stderr)
