@@ -405,3 +405,24 @@ def test_train_warns_when_serve_would_refuse_the_model(tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.search(r"warning: drumtag serve will refuse this model: its OSC replies would need \d+ bytes, more "
                      r"than one datagram carries \(1400\)", err)
+
+
+def test_info_shows_whole_licences_the_repeats_and_no_augmentation_claim(synth_model):
+    """info's source table is as wide as its longest licence (none is cut), the macro-F1 of every assignment of
+    packs to folds follows the report, and a model without augmented rows does not say it has them."""
+    from types import SimpleNamespace
+
+    from oscserver.commands import info
+
+    meta = dict(synth_model.metadata, augment=0)
+    meta["training"] = dict(meta["training"], rows=meta["training"]["files"])
+    meta["sources"] = [{"source": "freepats", "licence": "GPL-2+ with composition exception", "files": 120},
+                       {"source": "stk", "licence": "STK (MIT-style)", "files": 11}]
+    model = SimpleNamespace(**{k: getattr(synth_model, k) for k in
+                               ("model_id", "path", "feature_version", "spec", "classes")}, metadata=meta)
+    text = info.card(model)
+    assert "\nfreepats  GPL-2+ with composition exception    120\nstk       STK (MIT-style)" in text
+    assert "(no augmented variants)" in text and "with augmentation" not in text
+    assert "macro-F1 over 3 assignments of packs to folds (fold seeds 0-2)" in text
+    meta.update(augment=2, training=dict(meta["training"], rows=3 * meta["training"]["files"]))
+    assert f"({3 * meta['training']['files']} rows: each file and 2 augmented variants of it)" in info.card(model)

@@ -12,9 +12,17 @@ def add_arguments(p) -> None:
     p.add_argument("--json", action="store_true", help="the model's metadata as JSON")
 
 
+def _rows(training: dict, augment) -> str:
+    rows, files = training.get("rows"), training.get("files")
+    if not augment or rows == files:
+        return "no augmented variants"
+    return f"{rows} rows: each file and {augment} augmented variants of it"
+
+
 def card(model) -> str:
     from .. import __version__, calibration
     from ..metrics import format_report
+    from ..training import repeats_line
 
     m = model.metadata
     tr = m.get("training", {})
@@ -25,17 +33,20 @@ def card(model) -> str:
              f"sample rate {model.spec.sr} Hz, window {model.spec.duration} s",
              f"classes   {', '.join(model.classes)}",
              "made with " + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items()),
-             "", f"trained on {tr.get('files')} files ({tr.get('rows')} rows with augmentation): "
+             "", f"trained on {tr.get('files')} files ({_rows(tr, m.get('augment'))}): "
              + ", ".join(f"{c} {n}" for c, n in tr.get("per_class", {}).items())]
     sources = m.get("sources", [])
     if sources:
-        lines += ["", f"{'source':<40} {'licence':<28} files"]
-        for s in sources:
-            lines.append(f"{s['source'][:40]:<40} {s['licence'][:28]:<28} {s['files']:5d}")
+        ws = max(len("source"), *(len(s["source"]) for s in sources))
+        wl = max(len("licence"), *(len(s["licence"]) for s in sources))
+        lines += ["", f"{'source':<{ws}}  {'licence':<{wl}}  files"]
+        lines += [f"{s['source']:<{ws}}  {s['licence']:<{wl}}  {s['files']:5d}" for s in sources]
     cv = m.get("cv")
     if cv:
         lines += ["", f"grouped cross-validation: {cv.get('n_splits')} folds over {cv.get('n_groups')} groups "
                       f"({cv.get('grouping')})", format_report(cv)]
+        if repeats_line(cv):
+            lines.append(repeats_line(cv))
     calibrated = calibration.summary(m.get("calibration"))
     if calibrated:
         lines += ["", calibrated]
