@@ -7,6 +7,7 @@ are stored as little-endian float32 bytes; probabilities as a JSON object in the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import hashlib
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 CATALOG_NAME = "catalog.sqlite"
+#: seconds a write waits for another process's write lock on the catalog before it gives up
+BUSY_TIMEOUT = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -229,7 +232,7 @@ class Catalog:
         self._pending = 0
         self._last_commit = time.monotonic()
         try:
-            self._db = sqlite3.connect(self.path, timeout=30.0)
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
             self._setup()
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: not a usable drumtag catalog ({exc})") from None
@@ -252,10 +255,28 @@ class Catalog:
 
     # -- lifecycle --------------------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write that another process holding the catalog's write lock for longer than the busy timeout made fail:
+        a CatalogError that says so, not SQLite's bare "database is locked"."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise CatalogError(f"{self.path}: the catalog is in use by another drumtag run, which kept it locked for "
+                               f"{BUSY_TIMEOUT:.0f} s; try again once that run has finished") from None
+
     def commit(self) -> None:
-        self._db.commit()
+        with self._writing():
+            self._db.commit()
         self._pending = 0
         self._last_commit = time.monotonic()
+
+    def commit_pending(self) -> None:
+        """Commit if any row is waiting: before a long wait, so that no other process waits on this one's lock."""
+        if self._pending:
+            self.commit()
 
     def maybe_commit(self) -> None:
         """Commit when ``commit_every`` rows are pending or ``commit_seconds`` have passed since the last commit."""
@@ -343,11 +364,12 @@ class Catalog:
             confidence: float | None = None, probabilities: dict[str, float] | None = None,
             features: np.ndarray | None = None, error: str | None = None) -> None:
         """Insert or replace the row of ``path`` (committed by the next ``maybe_commit``/``commit``/``close``)."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, model_id, label, confidence, probabilities, "
-            "features, error, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (catalog_key(path), size, mtime_ns, hash, model_id, label, confidence,
-             json.dumps(probabilities) if probabilities else None, encode_features(features), error, now_iso()))
+        with self._writing():
+            self._db.execute(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, model_id, label, confidence, "
+                "probabilities, features, error, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (catalog_key(path), size, mtime_ns, hash, model_id, label, confidence,
+                 json.dumps(probabilities) if probabilities else None, encode_features(features), error, now_iso()))
         self._pending += 1
 
     def paths_under(self, folder: str | os.PathLike) -> list[str]:
@@ -360,12 +382,15 @@ class Catalog:
     def delete(self, paths: Iterable[str]) -> int:
         """Remove the rows of ``paths`` (catalog keys); returns how many there were."""
         n = 0
-        for path in paths:
-            n += self._db.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
-            self._pending += 1
+        with self._writing():
+            for path in paths:
+                n += self._db.execute("DELETE FROM files WHERE path = ?", (path,)).rowcount
+                self._pending += 1
         return n
 
     def touch(self, path: str, *, size: int, mtime_ns: int) -> None:
         """Record a new size/mtime for a row whose content (hash) did not change."""
-        self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, catalog_key(path)))
+        with self._writing():
+            self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                             (size, mtime_ns, catalog_key(path)))
         self._pending += 1

@@ -212,14 +212,19 @@ class ClassifyStream:
                 self._workers.submit(chunk)
         self.pending += len(paths)
 
-    def ready(self, *, wait: bool = False) -> list[Prediction]:
+    def ready(self, *, wait: bool = False, timeout: float | None = None) -> list[Prediction]:
         """The files finished since the last call: failures at once; the others predicted together once ``batch``
-        of them are in, the first has waited ``max_delay`` seconds, or none is pending."""
+        of them are in, the first has waited ``max_delay`` seconds, or none is pending. ``wait`` gives up after
+        ``timeout`` seconds (None: never) and may then return nothing."""
         if self._workers is None:
             return []
         done: list[Prediction] = []
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             timeout = None if not self._rows else max(0.0, self._since + self.max_delay - time.monotonic())
+            if deadline is not None:
+                timeout = max(0.0, deadline - time.monotonic()) if timeout is None else \
+                    min(timeout, max(0.0, deadline - time.monotonic()))
             for chunk, outcome in self._workers.results(wait=wait, timeout=timeout):
                 alone = chunk is self._alone
                 if alone:
@@ -243,7 +248,8 @@ class ClassifyStream:
             if self._rows and (len(self._rows) >= self.batch or not self.pending
                                or time.monotonic() - self._since >= self.max_delay):
                 done += self._predict()
-            if done or not wait or not self.pending or (self.cancel is not None and self.cancel.is_set()):
+            if done or not wait or not self.pending or (self.cancel is not None and self.cancel.is_set()) \
+                    or (deadline is not None and time.monotonic() >= deadline):
                 return done
 
     def _predict(self) -> list[Prediction]:

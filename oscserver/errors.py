@@ -7,6 +7,8 @@ import os
 #: The reasons several modules give for the same thing, worded once (audio loading, the server, tag's scan, hashing).
 NOT_REGULAR_FILE = "not a regular file"   # a FIFO or device named like audio: never opened for reading
 PERMISSION_DENIED = "permission denied"
+NO_SUCH_FILE = "no such file"
+BROKEN_LINK = "broken symbolic link"
 
 
 class DrumtagError(Exception):

@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator
 
 from .catalog import Catalog, catalog_key, file_hash, storable
 from .classify import MAX_PENDING, ClassifyStream, iter_audio_files
-from .errors import NOT_REGULAR_FILE, AudioError
+from .errors import BROKEN_LINK, NO_SUCH_FILE, NOT_REGULAR_FILE, PERMISSION_DENIED, AudioError
 from .workers import default_jobs, start_preload
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ SCAN_REPORT_EVERY = 256
 #: files in the first scan window (few, so that the workers start early) and in each window after it
 FIRST_WINDOW = 64
 WINDOW = 256
+#: seconds of waiting on the workers after which the rows done are committed (see ``_Run.collect``)
+IDLE_COMMIT = 0.5
 
 
 @dataclass
@@ -323,8 +325,14 @@ class _Run:
             self.progress(self.done, self.total)
 
     def collect(self, *, wait: bool) -> None:
-        """Record the results the workers have finished (``wait``: at least one)."""
-        for pred in self.stream.ready(wait=wait):
+        """Record the results the workers have finished (``wait``: at least one). A wait longer than
+        ``IDLE_COMMIT`` (a slow share, a slow decoder) first commits the rows done: an open transaction holds the
+        catalog's write lock, and another run (or the server) writing to it would wait until it timed out."""
+        ready = self.stream.ready(wait=wait, timeout=IDLE_COMMIT if wait else None)
+        if wait and not ready:
+            self.catalog.commit_pending()
+            ready = self.stream.ready(wait=True)
+        for pred in ready:
             work = self.todo.pop(pred.path)
             self.record(work, work.hash or pred.content_hash, pred)
             self.release(work)
@@ -334,10 +342,29 @@ class _Run:
                 self.progress(self.done, self.total)
 
     def record(self, work: _Work, hsh: str | None, pred) -> None:
-        """``pred``'s row, and the same row for every copy of the file found meanwhile."""
+        """``pred``'s row, and the same row for every copy of the file found meanwhile.
+
+        Unless the file changed since the scan (saved again, replaced or deleted while the run went on): then the
+        hash may be of other bytes than those classified, so its row keeps no hash (no copy will take its label)
+        and no modification time (the next run does it again), and its copies, which still hold the bytes that
+        were hashed, are sent to be classified themselves. The same for a failure that is the path's, not the
+        content's (no such file, permission denied): a readable copy must not inherit it."""
         catalog, summary = self.catalog, self.summary
         copies = self.waiting.pop(work.hash, []) if work.hash else []
         self.held -= len(copies)
+        changed = _changed(work)
+        if changed or (copies and pred.error is not None and _not_the_contents(pred.error)):
+            if pred.error is not None:
+                _error_row(catalog, summary, self.model_id, work.path, size=work.size,
+                           mtime_ns=-1 if changed else work.mtime_ns, reason=pred.error, hsh=None)
+            else:
+                _result_row(catalog, summary, self.model_id, _Work(work.path, work.size, -1, None), pred, None,
+                            reused=False)
+            if copies:
+                self.waiting[copies[0].hash] = copies[1:]
+                self.held += len(copies) - 1
+                self.send(copies[:1])
+            return
         for w in [work] + copies:
             if pred.error is not None:
                 _error_row(catalog, summary, self.model_id, w.path, size=w.size, mtime_ns=w.mtime_ns,
@@ -363,6 +390,21 @@ class _Run:
         for w in deferred:
             self.route(w, send)
         self.send(send)
+
+
+def _changed(work: _Work) -> bool:
+    """Whether ``work``'s file is no longer what the scan saw: another size or modification time, or gone."""
+    try:
+        st = os.stat(work.path)
+    except OSError:
+        return True
+    return (st.st_size, st.st_mtime_ns) != (work.size, work.mtime_ns)
+
+
+def _not_the_contents(reason: str) -> bool:
+    """Whether a failure is the path's (the file is gone, unreadable or not a file), which a copy does not share."""
+    return reason in (NO_SUCH_FILE, BROKEN_LINK, PERMISSION_DENIED, NOT_REGULAR_FILE) \
+        or reason.startswith("cannot read")
 
 
 def _hashes(paths: list[str], cancel: threading.Event | None, *, chunk: int = 64) -> Iterator[str | OSError]:

@@ -188,9 +188,16 @@ class Workers:
             self._executor = None
 
     def close(self) -> None:
+        """Stop the processes. Items still running (a cancel, Ctrl-C or an error ended the caller early) are not
+        waited for: their processes are ended, since a file on a stalled share or a decoder in a loop would
+        never let the wait return, and a server would lose the thread that waits."""
         if self._executor is not None:
+            if any(not f.done() for f in self._items):
+                for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+                    process.terminate()
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self._items.clear()
         self._local = None
 
 

@@ -134,3 +134,28 @@ def test_results_stream_out_after_max_delay_without_waiting_for_a_full_batch(tmp
         while stream.pending:
             rest += stream.ready(wait=True)
     assert sorted(p.path for p in first + rest) == paths and all(p.label for p in first + rest)
+
+
+def test_closing_with_an_item_still_running_does_not_wait_for_it():
+    """A cancelled run whose worker is stuck on a file (a stalled share) must still end, and a server's thread
+    come back: close ends the processes instead of waiting for the item."""
+    script = textwrap.dedent("""
+        import time
+        import oscserver.workers as C
+
+        def stuck(x):
+            if x == "stuck":
+                time.sleep(120)
+            return x
+
+        w = C.Workers(stuck, initializer=lambda: None, jobs=2)
+        w.submit("ok")
+        w.submit("stuck")
+        assert w.results(wait=True, timeout=30)[0][1] == "ok"
+        t = time.monotonic()
+        w.close()
+        print(round(time.monotonic() - t, 1))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) < 10

@@ -656,3 +656,116 @@ def test_a_fifo_or_device_named_like_audio_is_an_error_row_not_a_hang(tmp_path, 
     assert (s.ok, s.failed) == (1, 2)
     assert sorted(s.errors) == [(str(lib / "pipe.wav"), "not a regular file"), (str(lib / "zero.wav"),
                                                                                 "not a regular file")]
+
+
+# -- files that change while the run goes on, and a run that waits on a slow file ----------------------------------
+
+def _after_scan_hashes(monkeypatch, then):
+    """Call ``then()`` once the scan has hashed its first window: the moment a file can change under the run."""
+    real = tagging._hashes
+
+    def hashes(paths, cancel, **kw):
+        out = list(real(paths, cancel, **kw))
+        then()
+        return iter(out)
+
+    monkeypatch.setattr(tagging, "_hashes", hashes)
+
+
+def test_a_file_saved_again_during_the_run_gives_its_copies_nothing(tmp_path, synth_model, monkeypatch):
+    """a.wav is replaced by a snare after the scan hashed it as a kick: its row has the snare's label but neither
+    the kick's hash (so no copy of the kick takes the snare's label, now or later) nor an mtime (the next run does
+    it again); its copy b.wav, still the kick, is classified itself."""
+    lib = tmp_path / "lib"
+    kick = synth.varied("kick", 1)
+    a, b = synth.write(lib / "a.wav", kick), synth.write(lib / "b.wav", kick)
+    kick_hash = file_hash(a)
+
+    def edit():
+        synth.write(a, synth.varied("snare", 2))
+        os.utime(a, ns=(time.time_ns(), time.time_ns() + 10 ** 9))
+
+    _after_scan_hashes(monkeypatch, edit)
+    spy = Spy(monkeypatch)
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    got = rows(tmp_path / "cat.sqlite")
+    assert sorted(spy.paths) == [a, b] and (s.ok, s.reused, s.failed) == (2, 0, 0)
+    assert (got[a].label, got[a].hash, got[a].mtime_ns) == ("snare", None, -1)
+    assert (got[b].label, got[b].hash) == ("kick", kick_hash)
+
+    monkeypatch.undo()
+    c = synth.write(lib / "c.wav", kick)  # a later copy of the kick takes b's row, not a's
+    tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    got = rows(tmp_path / "cat.sqlite")
+    assert got[c].label == "kick" and got[a].hash == file_hash(a) and got[a].mtime_ns == os.stat(a).st_mtime_ns
+
+
+def test_a_copy_deleted_during_the_run_does_not_fail_the_copy_left(tmp_path, synth_model, monkeypatch):
+    lib = tmp_path / "lib"
+    kick = synth.varied("kick", 1)
+    a, b = synth.write(lib / "a.wav", kick), synth.write(lib / "b.wav", kick)
+    _after_scan_hashes(monkeypatch, lambda: os.remove(a))
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    got = rows(tmp_path / "cat.sqlite")
+    assert got[b].error is None and got[b].label == "kick"
+    assert (s.ok, s.failed, s.errors) == (1, 1, [(a, "no such file")])
+    assert a not in got and s.pruned == 1     # its error row went with the end-of-run pruning: the file is gone
+    monkeypatch.undo()
+    again = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    assert (again.failed, again.skipped) == (0, 1)
+
+
+def test_a_copy_of_a_file_that_cannot_be_decoded_shares_its_error(tmp_path, synth_model):
+    """The content's own failure still goes to its copies: nothing is decoded twice for nothing."""
+    lib = tmp_path / "lib"
+    for name in ("a.wav", "b.wav"):
+        (lib / name).parent.mkdir(exist_ok=True)
+        (lib / name).write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunkjunkjunk")
+    s = tag_paths([lib], model=synth_model, catalog_path=tmp_path / "cat.sqlite", jobs=1)
+    assert s.failed == 2 and len({r.error for r in rows(tmp_path / "cat.sqlite").values()}) == 1
+
+
+def test_a_run_waiting_on_a_slow_file_commits_what_it_has_done(tmp_path, synth_model):
+    """When the workers have given nothing for ``IDLE_COMMIT`` seconds (a slow share, a slow decoder), the rows
+    done are committed before the run waits on: another run can write to the catalog meanwhile."""
+    path = tmp_path / "cat.sqlite"
+    seen = []
+
+    class SlowStream:
+        pending = 1
+
+        def ready(self, *, wait=False, timeout=None):
+            if timeout is not None:
+                return []                       # nothing within IDLE_COMMIT
+            other = sqlite3.connect(path, timeout=0.1)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # the write lock: free only if the rows were committed
+                other.rollback()
+                seen.append("could write")
+            except sqlite3.OperationalError as exc:
+                seen.append(str(exc))
+            finally:
+                other.close()
+            return []
+
+    with Catalog(path) as catalog:
+        catalog.put(path="/lib/done.wav", size=1, mtime_ns=1, hash=None, model_id="m", error="e")
+        run = tagging._Run(catalog, synth_model, tagging.TagSummary(str(path), "m"), SlowStream(), progress=None,
+                           cancel=None, retry_errors=False, scanned=None)
+        run.collect(wait=True)
+    assert seen == ["could write"]
+
+
+def test_a_catalog_locked_by_another_run_is_a_catalog_error(tmp_path, monkeypatch):
+    from oscserver import catalog as catalog_module
+    from oscserver.catalog import CatalogError
+
+    monkeypatch.setattr(catalog_module, "BUSY_TIMEOUT", 0.1)
+    path = tmp_path / "cat.sqlite"
+    with Catalog(path) as first:
+        first.put(path="/x/a.wav", size=1, mtime_ns=1, hash=None, model_id="m", error="e")  # holds the lock
+        with Catalog(path) as second:
+            with pytest.raises(CatalogError, match="in use by another drumtag run"):
+                second.put(path="/x/b.wav", size=1, mtime_ns=1, hash=None, model_id="m", error="e")
+                second.commit()
+            second._pending = 0
