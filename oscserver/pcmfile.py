@@ -9,6 +9,7 @@ WAVE-wrapped Ogg) is left to libsndfile by ``audio.py``.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ import numpy as np
 from .errors import AudioError
 
 _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE  # WAV format tags
-#: AIFC compression types libsndfile writes for plain samples -> (kind, byte order); AIFF itself is ("i", ">")
+#: AIFC compression types libsndfile reads as plain samples -> (kind, byte order); a short COMM chunk is "NONE"
 _AIFC = {b"NONE": ("i", ">"), b"twos": ("i", ">"), b"sowt": ("i", "<"), b"42n1": ("i", "<"), b"23ni": ("i", "<"),
          b"raw ": ("u", ">"), b"fl32": ("f", ">"), b"FL32": ("f", ">"), b"fl64": ("f", ">"), b"FL64": ("f", ">")}
+#: the sample size of the float encodings, whatever COMM says (libsndfile's repair of files saying 16 bits for fl32)
+_AIFC_FLOAT_BITS = {b"fl32": 32, b"FL32": 32, b"fl64": 64, b"FL64": 64}
 #: the sample layouts read here: (kind, bytes per sample); "u" unsigned and "i" signed integers, "f" floats
 _LAYOUTS = {("u", 1), ("i", 1), ("i", 2), ("i", 3), ("i", 4), ("f", 4), ("f", 8)}
 
@@ -81,7 +84,7 @@ def open_pcm(path: str, fd: int) -> PcmFile | None:
         if head[:4] in (b"RIFF", b"RIFX") and head[8:12] == b"WAVE":
             return _wav(path, fd, size, "<" if head[:4] == b"RIFF" else ">")
         if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-            return _aiff(path, fd, size, aifc=head[8:12] == b"AIFC")
+            return _aiff(path, fd, size)
         return None
     finally:
         os.lseek(fd, 0, os.SEEK_SET)
@@ -105,8 +108,9 @@ def _truncated(path: str, what: str, length: int, held: int) -> AudioError:
 
 def _no_rate(path: str, rate, channels: int) -> AudioError | None:
     """The error for a header with no sample rate or no channels (libsndfile would only say "SF_INFO struct
-    incomplete"), else None."""
-    if rate < 1 or channels < 1:
+    incomplete"), or with a rate no header field holds (an AIFF float that is negative, NaN or 2^32 Hz and up: its
+    exponent corrupt), else None."""
+    if not 1 <= rate < 2**32 or channels < 1:
         return AudioError(path, f"invalid header: sample rate {rate:g} Hz, {channels} channel"
                                 f"{'' if channels == 1 else 's'} (a corrupt file)")
     return None
@@ -135,30 +139,58 @@ def _wav(path: str, fd: int, size: int, order: str) -> PcmFile | None:
     return None
 
 
-def _aiff(path: str, fd: int, size: int, *, aifc: bool) -> PcmFile | None:
+def _aiff(path: str, fd: int, size: int) -> PcmFile | None:
     comm = None
     for name, start, length in _chunks(fd, size, ">"):
         if name == b"COMM":
             comm = os.pread(fd, min(length, 64), start)
+            encoding = _aiff_encoding(comm, length)
         elif name == b"SSND":
             if start + length > size:
                 raise _truncated(path, "AIFF sound data chunk", length, size - start)
-            if comm is None or len(comm) < 18 or length < 8:
+            if comm is None or len(comm) < 18 or length < 8 or encoding is None:
                 return None
-            channels, frames, bits = struct.unpack(">hIh", comm[:8])
-            exponent, mantissa = struct.unpack(">HQ", comm[8:18])
-            rate = mantissa * 2.0 ** ((exponent & 0x7FFF) - 16383 - 63) if exponent & 0x7FFF else 0.0
+            channels, _, bits = struct.unpack(">hIh", comm[:8])
+            rate = _aiff_rate(comm)
             if (error := _no_rate(path, rate, channels)) is not None:
                 raise error
-            kind, order = ("i", ">") if not aifc else _AIFC.get(comm[18:22], (None, ">"))
+            kind, order = _AIFC.get(encoding, (None, ">"))
+            bits = _AIFC_FLOAT_BITS.get(encoding, bits)
             width = (bits + 7) // 8
             data = start + 8 + struct.unpack(">I", os.pread(fd, 4, start))[0]  # after the offset field
-            if channels > 0 and frames * channels * width > start + length - data:
-                raise _truncated(path, "AIFF header", frames * channels * width, start + length - data)
-            if rate != int(rate):
+            if rate != int(rate) or channels < 1 or width < 1:
                 return None
+            # the frames the sound data holds, as libsndfile counts them: COMM's numSampleFrames can be wrong
+            frames = (start + length - data) // (channels * width)
             return _layout(fd, int(rate), channels, frames, kind, width, bits, channels * width, order, data)
     return None
+
+
+def _aiff_encoding(comm: bytes, length: int) -> bytes | None:
+    """The sample encoding of a COMM chunk of ``length`` bytes, decided as libsndfile decides it: by the chunk's
+    length (padded to even), not by FORM's AIFF or AIFC: 18 bytes are plain big-endian samples ("NONE"), 22 or more
+    name their compression, whatever the file type says (a FORM AIFF with a "sowt" COMM exists and plays). None for
+    the lengths libsndfile refuses, and for the byte-swapped lengths it repairs: left to it."""
+    length += length & 1
+    if length == 18:
+        return b"NONE"
+    if length >= 22 and len(comm) >= 22 and not (length > 0x10000 and length & 0xFFFF == 0):
+        return comm[18:22]
+    return None
+
+
+def _aiff_rate(comm: bytes) -> float:
+    """The sample rate of a COMM chunk, an 80-bit extended float, with its sign: infinite (or NaN) rather than an
+    OverflowError when a corrupt exponent exceeds a double's, so that the header is refused as invalid."""
+    exponent, mantissa = struct.unpack(">HQ", comm[8:18])
+    e = (exponent & 0x7FFF) - 16383
+    if exponent & 0x7FFF == 0:
+        rate = 0.0
+    elif exponent & 0x7FFF == 0x7FFF and mantissa & ((1 << 63) - 1):
+        rate = math.nan
+    else:  # 2^1023 is a double's largest power of two, and the 64-bit mantissa may round up to 2^64
+        rate = math.ldexp(mantissa, e - 63) if e < 1023 else math.inf
+    return -rate if exponent & 0x8000 and rate else rate
 
 
 def _layout(fd: int, rate: int, channels: int, frames: int, kind: str | None, width: int, bits: int, align: int,

@@ -168,3 +168,36 @@ def test_path_longer_than_libsndfile_accepts(tmp_path):
     path = synth.write(folder / "kick.wav", synth.kick())
     assert len(os.fsencode(path)) > 1024
     assert len(load_audio(path).y) > 1000
+
+
+@pytest.mark.parametrize("where", ["one-shot", "after 3 s of silence", "long", "after a 34 s silence"])
+@pytest.mark.parametrize("reader", ["pcmfile", "libsndfile"])
+def test_channels_that_cancel_in_the_mono_mix_are_analysed_as_the_loudest_channel(tmp_path, monkeypatch, where,
+                                                                                    reader):
+    """R = -L (an inverted channel, a common mistake in stereo one-shots) mixes to silence, but a listener hears the
+    sound: the loudest channel is analysed, as a mono file of it would be, whichever reader reads the file and
+    however many blocks the onset search and the window take."""
+    from oscserver import audio as A
+
+    sr = 8000 if "34 s" in where else 44100
+    y = synth.tone(sr=sr, duration=3.0) if where == "long" else synth.kick(sr=sr)
+    lead = {"after 3 s of silence": 3 * sr, "after a 34 s silence": 34 * sr}.get(where, 0)
+    y = np.concatenate([np.zeros(lead, np.float32), y])
+    if reader == "libsndfile":
+        monkeypatch.setattr(A, "open_pcm", lambda path, fd: None)
+    stereo = load_audio(synth.write(tmp_path / "inverted.wav", np.stack([y, -0.99 * y], axis=1), sr=sr), sr=sr)
+    alone = load_audio(synth.write(tmp_path / "left.wav", y, sr=sr), sr=sr)
+    np.testing.assert_array_equal(stereo.y, alone.y)
+    assert (stereo.offset, stereo.channels) == (alone.offset, 2) and stereo.offset == pytest.approx(lead / sr, abs=0.01)
+
+
+@pytest.mark.parametrize("channels", [2, 8])
+def test_a_sound_in_one_channel_only_is_still_the_mean_of_the_channels(tmp_path, channels):
+    """Ordinary files are mixed as always: a hard-panned sound (6 dB down in the mix, 18 dB in 8 channels) is no
+    cancelled mix, and its window is exactly the mean of the channels."""
+    y = synth.snare(sr=44100)
+    frames = np.zeros((len(y), channels), np.float32)
+    frames[:, 0] = y
+    spread = load_audio(synth.write(tmp_path / "panned.wav", frames, sr=44100, subtype="FLOAT"), sr=44100)
+    alone = load_audio(synth.write(tmp_path / "mono.wav", y, sr=44100, subtype="FLOAT"), sr=44100)
+    np.testing.assert_array_equal(spread.y, alone.y * np.float32(1 / channels))

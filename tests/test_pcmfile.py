@@ -1,6 +1,7 @@
 """The numpy WAV and AIFF reader: the same samples as libsndfile for every layout it takes, libsndfile for the rest,
 and truncated files reported."""
 
+import math
 import os
 import struct
 
@@ -128,22 +129,114 @@ def test_load_audio_gives_the_same_window_through_either_reader(tmp_path, monkey
     assert (ours.offset, ours.file_duration, ours.channels) == (theirs.offset, theirs.file_duration, theirs.channels)
 
 
-@pytest.mark.parametrize("how", ["cut", "short sound data"])
-def test_a_truncated_aiff_file_is_an_error_naming_the_file(tmp_path, how):
+def test_a_truncated_aiff_file_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "full.aiff"
     sf.write(path, np.tile(synth.kick(), 4), synth.SR, subtype="PCM_16", format="AIFF")
-    data = path.read_bytes()
-    if how == "cut":
-        data = data[:5000]
-    else:  # a whole file whose header promises more frames than its sound data holds
-        i = data.index(b"COMM") + 10
-        frames = struct.unpack(">I", data[i: i + 4])[0]
-        data = data[:i] + struct.pack(">I", frames + 100) + data[i + 4:]
     cut = tmp_path / "cut.aiff"
-    cut.write_bytes(data)
-    with pytest.raises(AudioError, match="truncated") as err:
+    cut.write_bytes(path.read_bytes()[:5000])
+    with pytest.raises(AudioError, match="truncated: the AIFF sound data chunk promises") as err:
         load_audio(cut)
     assert str(cut) in str(err.value)
+
+
+def ext80(rate: float) -> bytes:
+    """``rate`` as the 80-bit extended float of an AIFF COMM chunk."""
+    m, e = math.frexp(rate)
+    return struct.pack(">HQ", e - 1 + 16383, int(m * 2**64))
+
+
+def aiff_file(form: bytes, samples: bytes, *, channels: int = 1, frames: int | None = None, bits: int = 16,
+              rate: bytes = ext80(44100), comm_tail: bytes = b"") -> bytes:
+    """A FORM ``form`` file written by hand: a COMM chunk (18 bytes, then ``comm_tail``: an AIFC encoding) saying
+    ``frames`` (by default what ``samples`` hold), and an SSND chunk holding ``samples``."""
+    frames = len(samples) // (channels * bits // 8) if frames is None else frames
+
+    def chunk(name: bytes, data: bytes) -> bytes:
+        return name + struct.pack(">I", len(data)) + data + b"\0" * (len(data) & 1)
+
+    comm = struct.pack(">hIh", channels, frames, bits) + rate + comm_tail
+    body = form + chunk(b"COMM", comm) + chunk(b"SSND", struct.pack(">II", 0, 0) + samples)
+    return b"FORM" + struct.pack(">I", len(body)) + body
+
+
+def pcm_and_libsndfile(path):
+    """(pcmfile's samples or None when it leaves the file to libsndfile, libsndfile's samples)."""
+    fd, pcm = opened(path)
+    try:
+        ours = None if pcm is None else pcm.read(10**7)
+    finally:
+        os.close(fd)
+    return ours, sf.read(path, dtype="float32", always_2d=True)[0]
+
+
+@pytest.mark.parametrize("form, comm_tail, order", [
+    (b"AIFF", b"sowt\0\0", "<"),            # a FORM AIFF with an AIFC COMM: libsndfile reads it little-endian
+    (b"AIFF", b"sowt\x03abc", "<"),          # the long form, with a compression name
+    (b"AIFF", b"twos\0\0", ">"),
+    (b"AIFC", b"", ">"),                     # an AIFC with an 18-byte COMM: plain big-endian samples
+    (b"AIFC", b"sowt\0\0", "<"),
+])
+def test_the_aiff_sample_encoding_follows_the_comm_chunk_length_as_in_libsndfile(tmp_path, form, comm_tail, order):
+    """libsndfile decides the encoding from the COMM chunk's length, whatever FORM says: so does pcmfile."""
+    y = synth.kick(sr=44100)
+    path = tmp_path / "k.aiff"
+    path.write_bytes(aiff_file(form, (y * 32767).astype(f"{order}i2").tobytes(), comm_tail=comm_tail))
+    ours, theirs = pcm_and_libsndfile(path)
+    assert ours is not None
+    np.testing.assert_array_equal(ours, theirs)
+    assert np.max(np.abs(ours[:, 0] - y)) < 1e-4  # the kick, not byte-swapped noise
+    window = load_audio(path, sr=44100).y
+    np.testing.assert_array_equal(window, theirs[: len(window), 0])
+
+
+@pytest.mark.parametrize("encoding, bits, dtype", [(b"fl32", 16, ">f4"), (b"FL64", 32, ">f8")])
+def test_a_float_encoding_has_its_own_sample_size_whatever_comm_says(tmp_path, encoding, bits, dtype):
+    """libsndfile repairs "fl32" files whose COMM says 16 bits (they exist): their samples are 32-bit floats."""
+    y = synth.snare(sr=44100)
+    path = tmp_path / "s.aiff"
+    path.write_bytes(aiff_file(b"AIFC", y.astype(dtype).tobytes(), bits=bits, comm_tail=encoding + b"\0\0",
+                               frames=len(y)))
+    ours, theirs = pcm_and_libsndfile(path)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(ours[:, 0], y)
+
+
+@pytest.mark.parametrize("comm_tail", [b"so", b"sow"])  # 20 and 21 (padded to 22, the pad byte the encoding's)
+def test_a_comm_chunk_of_a_length_libsndfile_refuses_is_left_to_it(tmp_path, comm_tail):
+    path = tmp_path / "k.aiff"
+    path.write_bytes(aiff_file(b"AIFF", (synth.kick() * 32767).astype(">i2").tobytes(), comm_tail=comm_tail))
+    fd, pcm = opened(path)
+    os.close(fd)
+    assert pcm is None
+
+
+@pytest.mark.parametrize("comm_frames", [0, 10, 22049, 22051, 22150])
+def test_aiff_frames_come_from_the_sound_data_as_in_libsndfile(tmp_path, comm_frames):
+    """A COMM frame count that disagrees with a whole SSND chunk (a writer's mistake) neither cuts the file short
+    nor makes it "truncated": libsndfile and every player read what the sound data holds."""
+    y = np.stack([synth.kick(sr=44100), -0.5 * synth.kick(sr=44100)], axis=1)[:22050]
+    path = tmp_path / "k.aiff"
+    path.write_bytes(aiff_file(b"AIFF", (y * 32767).astype(">i2").tobytes(), channels=2, frames=comm_frames))
+    ours, theirs = pcm_and_libsndfile(path)
+    assert ours is not None and len(theirs) == 22050
+    np.testing.assert_array_equal(ours, theirs)
+    assert load_audio(path, sr=44100).file_duration == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("exponent, mantissa, rate", [
+    (0x7FFE, 1 << 63, "inf"),                 # an exponent far beyond a double's
+    (16383 + 1100, 1 << 63, "inf"),
+    (16383 + 40, 1 << 63, r"1\.09951e\+12"),  # finite, but beyond what a sample rate field holds
+    (0x7FFF, 0, "inf"),                       # the infinity encoding
+    (0x7FFF, (1 << 63) | 1, "nan"),           # a NaN
+    (0x8000 | (16383 + 15), 44100 << 48, "-44100"),  # the sign bit: libsndfile refuses a negative rate too
+])
+def test_a_corrupt_aiff_sample_rate_is_an_invalid_header_not_an_overflow(tmp_path, exponent, mantissa, rate):
+    path = tmp_path / "bad.aiff"
+    path.write_bytes(aiff_file(b"AIFF", (synth.kick() * 32767).astype(">i2").tobytes(),
+                               rate=struct.pack(">HQ", exponent, mantissa)))
+    with pytest.raises(AudioError, match=rf"bad\.aiff: invalid header: sample rate {rate} Hz, 1 channel \(a corrupt"):
+        load_audio(path)
 
 
 def test_a_truncated_data_chunk_is_an_error_naming_the_file(tmp_path):
@@ -161,8 +254,8 @@ def test_a_truncated_data_chunk_is_an_error_naming_the_file(tmp_path):
 
 
 def test_corrupt_headers_give_an_error_or_the_samples_libsndfile_gives(tmp_path):
-    """Random bytes in the headers of real WAV and AIFF files: load_audio raises AudioError or reads audio, never anything
-    else; and where both readers take the file, numpy's samples are libsndfile's."""
+    """Random bytes in the headers of real WAV and AIFF files: load_audio raises AudioError or reads audio, never
+    anything else; and where both readers take the file, numpy's samples are libsndfile's."""
     import random
 
     bases = [open(synth.write(tmp_path / f"b_{st}.wav", np.stack([synth.snare()] * 2, axis=1), subtype=st),
