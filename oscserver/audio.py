@@ -199,7 +199,7 @@ def load_audio(path: str | os.PathLike, *, sr: int = 22050, duration: float = 4.
             raise AudioError(path, "contains no audio frames")
         if 0 < frames < MIN_DURATION * src_sr:
             raise AudioError(path, f"too short to analyse: {frames} sample{'s' if frames > 1 else ''} "
-                                   f"({frames / src_sr * 1000:.2g} ms; drumtag needs at least "
+                                   f"({frames / src_sr * 1000:.3f} ms; drumtag needs at least "
                                    f"{MIN_DURATION * 1000:g} ms)")
         file_duration = frames / src_sr if frames > 0 else float("nan")
         window = int(round(duration * src_sr))

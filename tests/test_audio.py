@@ -68,6 +68,8 @@ def test_a_file_shorter_than_a_millisecond_is_an_error_not_a_label(tmp_path):
                                          r"drumtag needs at least 1 ms\)"):
         load_audio(one)
     assert len(load_audio(synth.write(tmp_path / "1 ms.wav", synth.hat()[:45], sr=44100)).y) > 0
+    with pytest.raises(AudioError, match=r"44 samples \(0\.998 ms; "):   # not "1 ms", which is enough
+        load_audio(synth.write(tmp_path / "44.wav", synth.hat()[:44], sr=44100))
 
 
 def test_long_file_reads_only_a_bounded_window(tmp_path):
