@@ -509,21 +509,34 @@ def _delete_own(path: str) -> None:
 
 def _folders(roots: Iterable[str]) -> Iterator[str]:
     """Each root and every folder below it (sorted; hidden folders and sidecar folders skipped), each real folder
-    once: roots that overlap (``lib lib/kit``) or repeat list their folders once."""
+    once: roots that overlap (``lib lib/kit``) or repeat list their folders once.
+
+    Linked folders are followed, as ``drumtag tag`` follows them (``classify.iter_audio_files``): their files are
+    catalogued, so they get tags too. A real folder reached twice (itself and through a link) is visited once, so
+    its one sidecar is written once, and under the spelling ``tag`` met first, the one its catalog rows have:
+    as there, a folder's subfolders are claimed when it is listed, before any of them is walked. The real paths
+    seen also end link loops."""
     seen: set[str] = set()
+
+    def first_visit(folder: str) -> bool:
+        real = os.path.realpath(folder)
+        if real in seen:
+            return False
+        seen.add(real)
+        return True
+
     for root in roots:
-        for folder, dirs, _ in os.walk(root):
-            real = os.path.realpath(folder)
-            if real in seen:
-                dirs[:] = []
-                continue
-            seen.add(real)
-            dirs[:] = sorted(d for d in dirs if d != SIDECAR_FOLDER and not d.startswith("."))
+        if not first_visit(root):
+            continue
+        for folder, dirs, _ in os.walk(root, followlinks=True):
+            dirs[:] = [d for d in sorted(dirs) if d != SIDECAR_FOLDER and not d.startswith(".")
+                       and first_visit(os.path.join(folder, d))]
             yield folder
 
 
 def folder_labels(catalog, folder: str) -> tuple[dict[str, str], int]:
-    """(file name -> label for the folder's catalogued, unchanged files; how many changed since tagging)."""
+    """(file name -> label for the folder's catalogued, unchanged files; how many changed since tagging). A file
+    catalogued under another spelling of its path (its real one) counts too."""
     labels, stale = {}, 0
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -534,7 +547,8 @@ def folder_labels(catalog, folder: str) -> tuple[dict[str, str], int]:
         try:
             if not e.is_file():
                 continue
-            entry = catalog.get(e.path)
+            # the row of the path as reached, else of the real file (catalogued through another spelling)
+            entry = catalog.get(e.path) or catalog.get(os.path.realpath(e.path))
             if entry is None or entry.error or not entry.label:
                 continue
             if not entry.matches(e.stat()):

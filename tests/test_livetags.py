@@ -431,3 +431,30 @@ def test_overlapping_folders_are_each_handled_once(folder, tmp_path):
     reports = list(live_tags([lib, os.path.join(lib, "kit"), lib, str(tmp_path / "kit link")], catalog_path=cat))
     assert sorted(os.path.realpath(r.folder) for r in reports) == sorted([os.path.realpath(lib),
                                                                           os.path.realpath(os.path.join(lib, "kit"))])
+
+
+def test_linked_folders_that_tag_followed_get_their_tags_once(tmp_path, synth_model):
+    """A pack linked into the library (``~/Samples/Vendor -> /mnt/nas/Vendor``): `tag` catalogues its files, so
+    live-tags writes its sidecar, in the real folder and once, however often it is reached; a link loop ends."""
+    import synth
+    from oscserver.livetags import tag_for
+    from oscserver.tagging import tag_paths
+
+    lib, nas = tmp_path / "Samples", tmp_path / "nas" / "Vendor"
+    synth.write(lib / "Own" / "bd.wav", synth.kick())
+    sd = synth.write(nas / "sd.wav", synth.snare())
+    os.symlink(nas, lib / "Vendor")
+    os.symlink(nas, nas / "again")  # a loop
+    cat = str(tmp_path / "cat.sqlite")
+    tag_paths([str(lib)], model=synth_model, catalog_path=cat, jobs=1)
+    with Catalog(cat) as c:
+        label = c.get(os.path.join(lib, "Vendor", "sd.wav")).label
+    reports = list(live_tags([lib, nas, lib / "Vendor"], catalog_path=cat))
+    folders = [os.path.realpath(r.folder) for r in reports]
+    assert sorted(folders) == sorted([str(lib / "Own"), os.path.realpath(nas)])
+    assert all(r.written for r in reports)
+    assert keywords(sidecar_path(nas)) == {"sd.wav": [tag_for(label)]} and os.path.exists(sd)
+    assert not any(r.changes or r.written for r in live_tags([lib], catalog_path=cat))  # up to date
+    removed = list(live_tags([lib], remove=True))
+    assert sorted(os.path.realpath(r.folder) for r in removed) == sorted(folders)
+    assert not os.path.exists(sidecar_path(nas))

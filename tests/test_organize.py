@@ -273,3 +273,103 @@ def test_a_link_the_user_renamed_is_not_made_again(library, tmp_path, synth_mode
     assert again.placed == 0 and again.already == len(before)
     after = listing(out)
     assert after.pop(f"{cls}/my favourite.wav") == target and rel not in after
+
+
+def test_a_rerun_through_a_link_to_the_folder_places_nothing_again(library, tmp_path, synth_model):
+    """The same folder through another spelling (``~/Samples`` linking to the real folder): its files are already
+    placed, and the links keep the spelling they were made with."""
+    out, cat = str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    organize(library, out, model=synth_model, catalog_path=cat)
+    first = listing(out)
+    spelling = str(tmp_path / "Samples")
+    os.symlink(library, spelling)
+    again = organize(spelling, out, model=synth_model, catalog_path=cat)
+    assert (again.placed, again.already) == (0, 7) and listing(out) == first
+
+
+def _set_row(cat, path, **values):
+    """Change a catalog row as a new model (or another confidence) would, without touching the file."""
+    with sqlite3.connect(cat) as db:
+        db.execute(f"UPDATE files SET {', '.join(f'{k} = ?' for k in values)} WHERE path = ?",
+                   (*values.values(), path))
+    db.close()
+
+
+def test_a_file_that_changes_class_leaves_its_old_class_folder_in_link_mode(tmp_path, synth_model):
+    src, out, cat = tmp_path / "src", str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    hit = synth.write(src / "hit.wav", synth.kick())
+    synth.write(src / "snare.wav", synth.snare())
+    organize(src, out, model=synth_model, catalog_path=cat)
+    old_class = labels(cat)[hit]
+    mine = os.path.join(out, "my picks", "hit.wav")  # the user's own folder in OUT, with a link of their own
+    os.makedirs(os.path.dirname(mine))
+    os.symlink(hit, mine)
+    synth.write(hit, synth.snare(seed=5, duration=0.4))  # the user replaces the sound
+    os.utime(hit, ns=(os.stat(hit).st_atime_ns, os.stat(hit).st_mtime_ns + 10**9))
+    before = snapshot(src)
+    s = organize(src, out, model=synth_model, catalog_path=cat)
+    new_class = labels(cat)[hit]
+    assert new_class != old_class and snapshot(src) == before
+    assert (s.placed, s.already, s.moved) == (1, 1, 1)
+    assert "1 of them moved to another class" in "\n".join(s.lines())
+    places = [rel for rel, target in listing(out).items() if target == hit]
+    assert sorted(places) == ["my picks/hit.wav", f"{new_class}/hit.wav"]
+    again = organize(src, out, model=synth_model, catalog_path=cat)
+    assert (again.placed, again.already, again.moved) == (0, 2, 0)
+
+
+def test_a_file_no_longer_unsure_leaves_the_unsure_folder(library, tmp_path, synth_model):
+    out, cat = str(tmp_path / "sorted"), str(tmp_path / "cat.sqlite")
+    kick = os.path.join(library, "pack A", "kick.wav")
+    organize(library, str(tmp_path / "first"), model=synth_model, catalog_path=cat)
+    _set_row(cat, kick, confidence=0.45)
+    organize(library, out, model=synth_model, catalog_path=cat, unsure_below=0.6)
+    cls = labels(cat)[kick]
+    assert listing(os.path.join(out, "unsure")) == {f"{cls}/kick.wav": kick}
+    s = organize(library, out, model=synth_model, catalog_path=cat)  # no --unsure-below this time
+    assert (s.moved, s.placed, s.already) == (1, 1, 6)
+    assert os.listdir(os.path.join(out, "unsure", cls)) == []
+    assert [rel for rel, target in listing(out).items() if target == kick] == [f"{cls}/kick (2).wav"]
+
+
+def test_copy_mode_reports_earlier_copies_under_another_class_and_keeps_them(tmp_path, synth_model):
+    src, out, cat = tmp_path / "src", tmp_path / "sorted", str(tmp_path / "cat.sqlite")
+    hit = synth.write(src / "hit.wav", synth.kick())
+    synth.write(src / "snare.wav", synth.snare())
+    organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    old_class = labels(cat)[hit]
+    new_class = next(c for c in synth_model.classes if c != old_class)
+    _set_row(cat, hit, label=new_class)  # as a new model would say
+    old_copy = out / old_class / "hit.wav"
+    kept = snapshot(out / old_class)
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already, s.earlier) == (1, 1, 1) and snapshot(out / old_class) == kept
+    assert (out / new_class / "hit.wav").read_bytes() == old_copy.read_bytes()
+    assert s.earlier_copies == [(str(old_copy), hit)]
+    text = "\n".join(s.lines())
+    assert "1 earlier copy of them sits under another class" in text and f"earlier copy: {old_copy}" in text
+
+
+def test_two_originals_with_the_same_bytes_get_a_copy_each(tmp_path, synth_model):
+    """Copy mode tells a copy by content and name: an identical copy named after another original is that one's;
+    a renamed copy is an original's when no original's name explains it."""
+    src, out, cat = tmp_path / "src", tmp_path / "sorted", str(tmp_path / "cat.sqlite")
+    hit = synth.write(src / "packA" / "hit.wav", synth.kick())
+    twin = src / "packB" / "kick_copy.wav"
+    twin.parent.mkdir()
+    twin.write_bytes(open(hit, "rb").read())
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    cls = labels(cat)[hit]
+    assert (s.placed, s.already) == (2, 0) and sorted(os.listdir(out / cls)) == ["hit.wav", "kick_copy.wav"]
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already) == (0, 2)
+    os.rename(out / cls / "hit.wav", out / cls / "my favourite.wav")  # renamed: still hit's copy
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already) == (0, 2) and sorted(os.listdir(out / cls)) == ["kick_copy.wav", "my favourite.wav"]
+    os.rename(out / cls / "kick_copy.wav", out / cls / "best.wav")  # both renamed: one each
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already) == (0, 2) and sorted(os.listdir(out / cls)) == ["best.wav", "my favourite.wav"]
+    os.remove(out / cls / "best.wav")
+    os.rename(out / cls / "my favourite.wav", out / cls / "kick_copy.wav")  # only the twin's copy is left
+    s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
+    assert (s.placed, s.already) == (1, 1) and sorted(os.listdir(out / cls)) == ["hit.wav", "kick_copy.wav"]

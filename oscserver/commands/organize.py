@@ -20,7 +20,8 @@ Same names in one class become "name.wav", "name (2).wav", ...; running it again
 new; OUT gets a small .drumtag-organized file, so a view inside FOLDER is never sorted again.
 --unsure-below P puts the files classified with confidence below P in OUT/unsure/<class>/
 instead, the ones to check by ear. OUT may lie inside FOLDER: its own files are then not scanned
-again. Files that change class later keep their old entry: start from a fresh OUT for a fresh view.
+again. A file whose class changed moves: with --link its old link in another class folder is
+removed; with --copy the earlier copy is kept (you may have edited it) and listed for you to delete.
 Exit status: 0, or 1 when some files could not be classified or placed."""
 
 
