@@ -66,23 +66,29 @@ def _read_csv(path: str) -> list[dict]:
 
 
 def _group_map(groups_csv: str) -> dict[str, str]:
-    """{real path: group} from a CSV of path,group (relative paths: to the CSV's folder)."""
+    """{real path: group} from a CSV of path,group (relative paths: to the CSV's folder). A group is read as the
+    dataset CSV's group column is: without surrounding spaces (" A" and "A" are one pack), and an empty cell is
+    "" (the file is its own group, see ``_grouped``)."""
     mapping = {}
     base = os.path.dirname(os.path.abspath(groups_csv))
-    for r in _read_csv(groups_csv):
+    for n, r in enumerate(_read_csv(groups_csv), start=2):
         if "group" not in r:
             raise UsageError(f"{groups_csv}: the CSV needs `path` and `group` columns")
-        mapping[os.path.realpath(os.path.join(base, r["path"]))] = r["group"]
+        if not (r.get("path") or "").strip():
+            raise UsageError(f"{groups_csv}: line {n}: empty path")
+        mapping[os.path.realpath(os.path.join(base, r["path"]))] = (r.get("group") or "").strip()
     return mapping
 
 
 def _grouped(p: str, mapping: dict[str, str], groups_csv: str) -> str:
+    """``p``'s group from ``--groups``: a file listed with an empty group is its own group, as in a dataset CSV
+    (not one pack of every such file); a file not listed is an error."""
     real = os.path.realpath(p)
     group = mapping.get(real)
     if group is None:
-        raise UsageError(f"{groups_csv}: no group for {p}" + (f" (that is {real})" if real != p else "") +
+        raise UsageError(f"{groups_csv}: no row for {p}" + (f" (that is {real})" if real != p else "") +
                          "; its paths are relative to its own folder")
-    return group
+    return group or p
 
 
 def _warn_ungrouped(n: int, where: str) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -142,18 +143,28 @@ def load_model(path: str | os.PathLike | None = None) -> DrumModel:
         raise ModelError(f"{path}: no such model file")
     try:
         payload = joblib.load(path)
-    except Exception as exc:  # a pickle can fail in many ways; all mean "not a usable model file"
-        raise ModelError(f"{path}: not a drumtag model file ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:
+        if not _cut_short(exc):  # a pickle can fail in many ways; all mean "not a usable model file"
+            raise ModelError(f"{path}: not a drumtag model file ({type(exc).__name__}: {exc})") from None
+        raise ModelError(f"{path}: truncated or damaged ({type(exc).__name__}{': ' if str(exc) else ''}{exc}); "
+                         "copy it again, or train it again with `drumtag train`") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelError(f"{path}: not a drumtag model file (expected format {FORMAT}); "
                          "train one with `drumtag train`")
-    meta = payload["metadata"]
-    version = meta.get("spec", {}).get("version")
+    meta = payload.get("metadata")
+    if not isinstance(meta, dict) or not isinstance(meta.get("spec"), dict) or not meta.get("classes") \
+            or "estimator" not in payload:
+        raise ModelError(f"{path}: a drumtag model file without its metadata, feature spec, classes or estimator "
+                         "(not written by `drumtag train`); train it again with `drumtag train`")
+    version = meta["spec"].get("version")
     if version != FEATURE_VERSION:
         raise ModelError(f"{path}: made with feature version {version}, but this drumtag ({__version__}) extracts "
                          f"feature version {FEATURE_VERSION}; retrain it with `drumtag train`, or install the "
                          f"drumtag version it was made with ({meta.get('drumtag_version', 'unknown')})")
-    made_with = meta.get("versions", {}).get("scikit-learn", "unknown")
+    made_with = (meta.get("versions") or {}).get("scikit-learn")
+    if made_with is None:
+        raise ModelError(f"{path}: does not say which scikit-learn made it, so it cannot be checked against the "
+                         "installed one; train it again with `drumtag train`")
     installed = _installed_sklearn_version()
     if _minor(made_with) != _minor(installed):
         raise ModelError(f"{path}: made with scikit-learn {made_with}, but {installed} is installed; "
@@ -167,6 +178,17 @@ def load_model(path: str | os.PathLike | None = None) -> DrumModel:
     if "forest" in payload:  # predicts without scikit-learn: the estimator stays pickled until it is asked for
         return DrumModel(forest=payload["forest"], pickled=payload["estimator"], **fields)
     return DrumModel(_unpickle_estimator(payload["estimator"], path), **fields)
+
+
+def _cut_short(exc: Exception) -> bool:
+    """Whether loading failed because the file ends early (an interrupted copy or download), as joblib and pickle
+    say it: the compressed stream or a frame runs out, or a length field is cut."""
+    import pickle
+    import struct
+
+    if isinstance(exc, (EOFError, zlib.error, struct.error)):
+        return True
+    return isinstance(exc, pickle.UnpicklingError) and any(w in str(exc) for w in ("exhausted", "truncated"))
 
 
 def _installed_sklearn_version() -> str:

@@ -115,9 +115,24 @@ def test_groups_apply_to_a_csv_dataset_and_a_csv_without_groups_is_warned_about(
         load_dataset(data, group_level=2)
     (tmp_path / "sub").mkdir()
     elsewhere = _csv(tmp_path / "sub", ["path,group", "kick/p0/0.wav,A"], "groups.csv")
-    with pytest.raises(UsageError, match=rf"groups.csv: no group for {tmp_path}/kick/p0/0.wav; its paths are "
+    with pytest.raises(UsageError, match=rf"groups.csv: no row for {tmp_path}/kick/p0/0.wav; its paths are "
                                          "relative to its own folder"):
         load_dataset(data, groups_csv=elsewhere)
+
+
+def test_groups_csv_cells_are_read_as_a_dataset_csvs_group_column(tmp_path):
+    """In --groups as in a dataset CSV: " A" and "A" are one pack, and an empty cell makes the file its own group
+    (not one pack "" of every such file); a row without a path names its line."""
+    _files(tmp_path, {"kick/p0": 2, "snare/p0": 2})
+    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,kick", "kick/p0/1.wav,kick", "snare/p0/0.wav,snare",
+                           "snare/p0/1.wav,snare"])
+    groups = _csv(tmp_path, ["path,group", "kick/p0/0.wav, A", "kick/p0/1.wav,", "snare/p0/0.wav,A ",
+                             "snare/p0/1.wav"], "groups.csv")
+    ds = load_dataset(data, groups_csv=groups)
+    assert [i.group for i in ds.items] == ["A", str(tmp_path / "kick/p0/1.wav"), "A", str(tmp_path / "snare/p0/1.wav")]
+    bad = _csv(tmp_path, ["path,group", ",A"], "bad.csv")
+    with pytest.raises(UsageError, match="bad.csv: line 2: empty path"):
+        load_dataset(data, groups_csv=bad)
 
 
 def test_an_empty_header_only_or_binary_csv_says_which(tmp_path):

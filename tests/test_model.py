@@ -246,7 +246,28 @@ def test_other_sklearn_version_is_refused(synth_model_path, tmp_path):
         M.load_model(path)
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage", None])
+def test_a_model_file_cut_short_is_called_damaged_not_another_kind_of_file(synth_model_path, tmp_path):
+    data = open(synth_model_path, "rb").read()
+    for n in (0, 100, len(data) // 2):
+        cut = tmp_path / f"cut{n}.joblib"
+        cut.write_bytes(data[:n])
+        with pytest.raises(ModelError, match=r"cut\d+\.joblib: truncated or damaged .*copy it again"):
+            M.load_model(cut)
+
+
+def test_a_drumtag_payload_without_metadata_or_versions_is_refused_plainly(synth_model_path, tmp_path):
+    payload = joblib.load(synth_model_path)
+    joblib.dump({"format": payload["format"]}, tmp_path / "bare.joblib")
+    with pytest.raises(ModelError, match="without its metadata, feature spec, classes or estimator"):
+        M.load_model(tmp_path / "bare.joblib")
+    meta = {k: v for k, v in payload["metadata"].items() if k != "versions"}
+    joblib.dump(dict(payload, metadata=meta), tmp_path / "noversions.joblib")
+    with pytest.raises(ModelError, match="does not say which scikit-learn made it") as exc:
+        M.load_model(tmp_path / "noversions.joblib")
+    assert "==unknown" not in str(exc.value)
+
+
+@pytest.mark.parametrize("content", [b"garbage", None])
 def test_not_a_model_file(tmp_path, content):
     path = tmp_path / "x.joblib"
     if content is None:
