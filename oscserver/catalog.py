@@ -26,7 +26,9 @@ from .errors import NOT_REGULAR_FILE, DrumtagError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2 added ``ctime_ns``: a file replaced by another of the same size and mtime (``mv``, ``cp -p``, an archive
+#: extracted again) has another status-change time, so it is not taken for unchanged
+SCHEMA_VERSION = 2
 CATALOG_NAME = "catalog.sqlite"
 #: seconds a write waits for another process's write lock on the catalog before it gives up
 BUSY_TIMEOUT = 30.0
@@ -36,6 +38,7 @@ CREATE TABLE IF NOT EXISTS files (
     path          TEXT PRIMARY KEY,
     size          INTEGER NOT NULL,
     mtime_ns      INTEGER NOT NULL,
+    ctime_ns      INTEGER,
     hash          TEXT,
     model_id      TEXT NOT NULL,
     label         TEXT,
@@ -49,7 +52,7 @@ CREATE INDEX IF NOT EXISTS files_hash ON files (hash);
 CREATE INDEX IF NOT EXISTS files_model ON files (model_id);
 CREATE INDEX IF NOT EXISTS files_size ON files (size);
 """
-_LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities, error, tagged_at"
+_LIGHT = "path, size, mtime_ns, hash, model_id, label, confidence, probabilities, error, tagged_at, ctime_ns"
 _FULL = _LIGHT + ", features"
 #: rows classified under the model given as the parameter, with their features: what a copy can reuse
 _CLASSIFIED = "model_id = ? AND error IS NULL AND features IS NOT NULL"
@@ -139,10 +142,15 @@ class Entry:
     error: str | None
     tagged_at: str
     features: np.ndarray | None = field(default=None, repr=False, compare=False)
+    ctime_ns: int | None = None  # None: a row from before schema 2
 
     def matches(self, st: os.stat_result) -> bool:
-        """Same size and modification time as ``st``: the file has not changed since it was catalogued."""
-        return self.size == st.st_size and self.mtime_ns == st.st_mtime_ns
+        """Same size, modification time and status-change time as ``st``: the file has not changed since it was
+        catalogued. The status-change time tells a file replaced by another of the same size and mtime (``mv
+        new.wav kick.wav``, ``cp -p``, an archive extracted again); it also moves on a chmod or a new tag in the
+        file's extended attributes, which costs only a hash (the same content then just refreshes the row)."""
+        return self.size == st.st_size and self.mtime_ns == st.st_mtime_ns \
+            and (self.ctime_ns is None or self.ctime_ns == st.st_ctime_ns)
 
     def to_dict(self, *, features: bool = False) -> dict:
         d = {"path": self.path, "label": self.label, "confidence": self.confidence,
@@ -165,15 +173,16 @@ class Known:
     model_id: str
     label: str | None
     error: str | None
+    ctime_ns: int | None
 
     matches = Entry.matches
 
 
 def _entry(row: tuple) -> Entry:
-    path, size, mtime_ns, hsh, model_id, label, conf, probs, error, tagged_at, *rest = row
+    path, size, mtime_ns, hsh, model_id, label, conf, probs, error, tagged_at, ctime_ns, *rest = row
     return Entry(path=path, size=size, mtime_ns=mtime_ns, hash=hsh, model_id=model_id, label=label,
                  confidence=conf, probabilities=json.loads(probs) if probs else {}, error=error,
-                 tagged_at=tagged_at, features=decode_features(rest[0]) if rest else None)
+                 tagged_at=tagged_at, features=decode_features(rest[0]) if rest else None, ctime_ns=ctime_ns)
 
 
 #: what an SQLite database file starts with
@@ -249,6 +258,8 @@ class Catalog:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if tables - {"files"}:
                 raise CatalogError(f"{self.path}: this SQLite file is not a drumtag catalog")
+            if "files" in tables and "ctime_ns" not in {r[1] for r in db.execute("PRAGMA table_info(files)")}:
+                db.execute("ALTER TABLE files ADD COLUMN ctime_ns INTEGER")  # schema 1: its rows keep NULL
             db.executescript(_SCHEMA)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.commit()
@@ -314,7 +325,7 @@ class Catalog:
         paths = [p for p in paths if storable(p)]
         for i in range(0, len(paths), batch):
             part = paths[i: i + batch]
-            sql = (f"SELECT path, size, mtime_ns, hash, model_id, label, error FROM files "
+            sql = (f"SELECT path, size, mtime_ns, hash, model_id, label, error, ctime_ns FROM files "
                    f"WHERE path IN ({','.join('?' * len(part))})")
             for row in self._db.execute(sql, part):
                 out[row[0]] = Known(*row)
@@ -362,13 +373,13 @@ class Catalog:
 
     def put(self, *, path: str, size: int, mtime_ns: int, hash: str | None, model_id: str, label: str | None = None,
             confidence: float | None = None, probabilities: dict[str, float] | None = None,
-            features: np.ndarray | None = None, error: str | None = None) -> None:
+            features: np.ndarray | None = None, error: str | None = None, ctime_ns: int | None = None) -> None:
         """Insert or replace the row of ``path`` (committed by the next ``maybe_commit``/``commit``/``close``)."""
         with self._writing():
             self._db.execute(
-                "INSERT OR REPLACE INTO files (path, size, mtime_ns, hash, model_id, label, confidence, "
-                "probabilities, features, error, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (catalog_key(path), size, mtime_ns, hash, model_id, label, confidence,
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, ctime_ns, hash, model_id, label, confidence, "
+                "probabilities, features, error, tagged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (catalog_key(path), size, mtime_ns, ctime_ns, hash, model_id, label, confidence,
                  json.dumps(probabilities) if probabilities else None, encode_features(features), error, now_iso()))
         self._pending += 1
 
@@ -388,9 +399,9 @@ class Catalog:
                 self._pending += 1
         return n
 
-    def touch(self, path: str, *, size: int, mtime_ns: int) -> None:
-        """Record a new size/mtime for a row whose content (hash) did not change."""
+    def touch(self, path: str, *, size: int, mtime_ns: int, ctime_ns: int | None = None) -> None:
+        """Record a new size/mtime/ctime for a row whose content (hash) did not change."""
         with self._writing():
-            self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                             (size, mtime_ns, catalog_key(path)))
+            self._db.execute("UPDATE files SET size = ?, mtime_ns = ?, ctime_ns = ? WHERE path = ?",
+                             (size, mtime_ns, ctime_ns, catalog_key(path)))
         self._pending += 1

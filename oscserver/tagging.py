@@ -1,7 +1,8 @@
 """Tag files and folders into the catalog: classify only new or changed files, on every core, committing as it goes.
 
-A file is skipped when its catalog row has the same size, modification time and model. Otherwise its content
-hash (SHA-256) decides: an unchanged hash under the same model only refreshes the row's size/mtime, and a file
+A file is skipped when its catalog row has the same size, modification and status-change time (``Entry.matches``)
+and model. Otherwise its content hash (SHA-256) decides: an unchanged hash under the same model only refreshes the
+row's times, and a file
 whose content is already catalogued under another path (a copy, a renamed or moved file), or is being classified
 in this run, reuses that result. Only what is left is classified. Files of the same size are the only ones that
 can have the same content, so the scan hashes a file (on a thread per core) only when its size is that of its
@@ -19,6 +20,7 @@ read becomes an error row and the run goes on.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import logging
 import os
@@ -104,6 +106,7 @@ class _Work:
     size: int
     mtime_ns: int
     hash: str | None  # None: not hashed yet (no other file of its size), the worker hashes it
+    ctime_ns: int | None = None
 
 
 def _outermost(paths: Iterable[str | os.PathLike]) -> list[str]:
@@ -235,7 +238,7 @@ class _Run:
         new file, a file in flight, its own row or a classified row) are hashed, on every core, in the order found.
         """
         catalog, summary = self.catalog, self.summary
-        found: list[tuple[str, int, int, object]] = []  # (path, size, mtime_ns, catalog entry): new or changed
+        found: list[tuple[str, int, int, int, object]] = []  # (path, size, mtime, ctime, its row): new or changed
         sizes: collections.Counter = collections.Counter()
         keys = [catalog_key(path) for path in window]
         known = {} if self.empty else catalog.known(keys)
@@ -256,7 +259,7 @@ class _Run:
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO or device named *.wav: reading it could block or never end
                 _error_row(catalog, summary, self.model_id, key, size=st.st_size, mtime_ns=st.st_mtime_ns,
-                           reason=NOT_REGULAR_FILE)
+                           ctime_ns=st.st_ctime_ns, reason=NOT_REGULAR_FILE)
                 continue
             entry = known.get(key)
             if entry is not None and entry.model_id == self.model_id and entry.matches(st) \
@@ -269,27 +272,27 @@ class _Run:
                     summary.skipped += 1
                     summary.by_label[entry.label] += 1
                 continue
-            found.append((key, st.st_size, st.st_mtime_ns, entry))
+            found.append((key, st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry))
             sizes[st.st_size] += 1
 
         send: list[_Work] = []
         to_hash = []
-        for key, size, mtime_ns, entry in found:
+        for key, size, mtime_ns, ctime_ns, entry in found:
             own_row = entry is not None and entry.model_id == self.model_id and entry.error is None \
                 and entry.size == size
             if own_row or sizes[size] > 1 or self.sizes[size] \
                     or (self.catalogued and catalog.has_size(size, self.model_id)):
-                to_hash.append((key, size, mtime_ns, entry, own_row))
+                to_hash.append((_Work(key, size, mtime_ns, None, ctime_ns), entry, own_row))
             else:  # no other file has its size, so it is no copy: its worker hashes it
-                send.append(_Work(key, size, mtime_ns, None))
-        for (key, size, mtime_ns, entry, own_row), hsh in zip(to_hash, _hashes([t[0] for t in to_hash], self.cancel)):
+                send.append(_Work(key, size, mtime_ns, None, ctime_ns))
+        for (work, entry, own_row), hsh in zip(to_hash, _hashes([t[0].path for t in to_hash], self.cancel)):
             if isinstance(hsh, OSError):
-                _error_row(catalog, summary, self.model_id, key, size=size, mtime_ns=mtime_ns,
-                           reason=f"cannot read: {hsh.strerror or hsh}")
+                _error_row(catalog, summary, self.model_id, work.path, size=work.size, mtime_ns=work.mtime_ns,
+                           ctime_ns=work.ctime_ns, reason=f"cannot read: {hsh.strerror or hsh}")
                 continue
-            work = _Work(key, size, mtime_ns, hsh)
-            if own_row and entry.hash == hsh:
-                catalog.touch(key, size=size, mtime_ns=mtime_ns)  # touched, not changed
+            work = dataclasses.replace(work, hash=hsh)
+            if own_row and entry.hash == hsh:  # touched, not changed
+                catalog.touch(work.path, size=work.size, mtime_ns=work.mtime_ns, ctime_ns=work.ctime_ns)
                 summary.skipped += 1
                 summary.by_label[entry.label] += 1
             else:
@@ -356,10 +359,11 @@ class _Run:
         if changed or (copies and pred.error is not None and _not_the_contents(pred.error)):
             if pred.error is not None:
                 _error_row(catalog, summary, self.model_id, work.path, size=work.size,
-                           mtime_ns=-1 if changed else work.mtime_ns, reason=pred.error, hsh=None)
+                           mtime_ns=-1 if changed else work.mtime_ns, ctime_ns=None if changed else work.ctime_ns,
+                           reason=pred.error, hsh=None)
             else:
-                _result_row(catalog, summary, self.model_id, _Work(work.path, work.size, -1, None), pred, None,
-                            reused=False)
+                _result_row(catalog, summary, self.model_id, _Work(work.path, work.size, -1, None, None), pred,
+                            None, reused=False)
             if copies:
                 self.waiting[copies[0].hash] = copies[1:]
                 self.held += len(copies) - 1
@@ -368,7 +372,7 @@ class _Run:
         for w in [work] + copies:
             if pred.error is not None:
                 _error_row(catalog, summary, self.model_id, w.path, size=w.size, mtime_ns=w.mtime_ns,
-                           reason=pred.error, hsh=w.hash or hsh)
+                           ctime_ns=w.ctime_ns, reason=pred.error, hsh=w.hash or hsh)
                 continue
             _result_row(catalog, summary, self.model_id, w, pred, w.hash or hsh, reused=w is not work)
             self.catalogued = True
@@ -393,12 +397,13 @@ class _Run:
 
 
 def _changed(work: _Work) -> bool:
-    """Whether ``work``'s file is no longer what the scan saw: another size or modification time, or gone."""
+    """Whether ``work``'s file is no longer what the scan saw: another size, modification or status-change time,
+    or gone."""
     try:
         st = os.stat(work.path)
     except OSError:
         return True
-    return (st.st_size, st.st_mtime_ns) != (work.size, work.mtime_ns)
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns) != (work.size, work.mtime_ns, work.ctime_ns)
 
 
 def _not_the_contents(reason: str) -> bool:
@@ -448,8 +453,8 @@ def _result_row(catalog: Catalog, summary: TagSummary, model_id: str, work: _Wor
                 reused: bool) -> None:
     """``work``'s row with the label, probabilities and features of ``result`` (its Prediction, or the catalog
     Entry of a file with the same content)."""
-    catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, hash=hsh, model_id=model_id,
-                label=result.label, confidence=result.confidence, probabilities=result.probabilities,
+    catalog.put(path=work.path, size=work.size, mtime_ns=work.mtime_ns, ctime_ns=work.ctime_ns, hash=hsh,
+                model_id=model_id, label=result.label, confidence=result.confidence, probabilities=result.probabilities,
                 features=result.features)
     summary.ok += 1
     summary.reused += reused
@@ -457,7 +462,8 @@ def _result_row(catalog: Catalog, summary: TagSummary, model_id: str, work: _Wor
 
 
 def _error_row(catalog: Catalog, summary: TagSummary, model_id: str, path: str, *, size: int, mtime_ns: int,
-               reason: str, hsh: str | None = None) -> None:
-    catalog.put(path=path, size=size, mtime_ns=mtime_ns, hash=hsh, model_id=model_id, error=reason)
+               reason: str, hsh: str | None = None, ctime_ns: int | None = None) -> None:
+    catalog.put(path=path, size=size, mtime_ns=mtime_ns, ctime_ns=ctime_ns, hash=hsh, model_id=model_id,
+                error=reason)
     summary._failed(path, reason)
     log.debug("%s: %s", path, reason)

@@ -98,8 +98,8 @@ def test_known_reports_the_rows_of_many_paths_in_few_queries(tmp_path):
         assert (got["/s3.wav"].error, got["/s3.wav"].label, got["/s0.wav"].label) == ("bad", None, "kick")
         k = got["/s1.wav"]
         assert (k.size, k.mtime_ns, k.hash, k.model_id) == (123, 456, "abc", "m1")
-        assert k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=456))
-        assert not k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=457))
+        assert k.matches(types.types.SimpleNamespace(st_size=123, st_mtime_ns=456))
+        assert not k.matches(types.types.SimpleNamespace(st_size=123, st_mtime_ns=457))
         assert c.known([]) == {}
 
 
@@ -333,3 +333,27 @@ def test_export_never_writes_over_the_files_sqlite_keeps_beside_the_catalog(tmp_
         assert not os.path.exists(output)
     with Catalog(cat, create=False) as c:
         assert c.count() == 1
+
+
+def test_a_schema_1_catalog_is_upgraded_in_place_and_its_rows_still_count_as_unchanged(tmp_path):
+    """A catalog from before the status-change time column keeps its rows; they match on size and mtime alone
+    until the file changes, so an upgrade does not classify a whole library again."""
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                     hash TEXT, model_id TEXT NOT NULL, label TEXT, confidence REAL, probabilities TEXT,
+                     features BLOB, error TEXT, tagged_at TEXT NOT NULL);""")
+    db.execute("INSERT INTO files VALUES ('/lib/a.wav', 10, 20, 'h', 'm', 'kick', 0.9, NULL, NULL, NULL, 'then')")
+    db.execute("PRAGMA user_version=1")
+    db.commit()
+    db.close()
+    with Catalog(path) as c:
+        entry = c.get("/lib/a.wav")
+        assert (entry.label, entry.ctime_ns) == ("kick", None)
+        assert entry.matches(types.SimpleNamespace(st_size=10, st_mtime_ns=20, st_ctime_ns=999))   # any ctime
+        assert not entry.matches(types.SimpleNamespace(st_size=10, st_mtime_ns=21, st_ctime_ns=999))
+    with Catalog(path) as c:
+        c.touch("/lib/a.wav", size=10, mtime_ns=20, ctime_ns=5)
+    with Catalog(path) as c:
+        assert not c.get("/lib/a.wav").matches(types.SimpleNamespace(st_size=10, st_mtime_ns=20, st_ctime_ns=999))
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2

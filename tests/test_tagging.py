@@ -769,3 +769,28 @@ def test_a_catalog_locked_by_another_run_is_a_catalog_error(tmp_path, monkeypatc
                 second.put(path="/x/b.wav", size=1, mtime_ns=1, hash=None, model_id="m", error="e")
                 second.commit()
             second._pending = 0
+
+
+def test_a_file_replaced_by_one_of_the_same_size_and_mtime_is_classified_again(tmp_path, synth_model, monkeypatch):
+    """`mv new.wav kick.wav` (or `cp -p`, an archive extracted again) with the same size and mtime: the
+    status-change time tells it from the file catalogued; a chmod alone moves it too, but then costs only a hash."""
+    lib, cat = tmp_path / "lib", tmp_path / "cat.sqlite"
+    kick, hat = synth.varied("kick", 1), synth.varied("hat", 2)
+    n = min(len(kick), len(hat))
+    target = synth.write(lib / "kick.wav", kick[:n])
+    new = synth.write(tmp_path / "new.wav", hat[:n])
+    st = os.stat(target)
+    assert os.path.getsize(new) == st.st_size
+    tag_paths([lib], model=synth_model, catalog_path=cat, jobs=1)
+    assert rows(cat)[target].label == "kick"
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(new, target)
+    assert (os.stat(target).st_size, os.stat(target).st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    spy = Spy(monkeypatch)
+    s = tag_paths([lib], model=synth_model, catalog_path=cat, jobs=1)
+    assert spy.paths == [target] and s.ok == 1 and rows(cat)[target].label == "hat"
+
+    os.chmod(target, 0o600)  # the status changes, the content does not: hashed, the row refreshed, not classified
+    spy.paths.clear()
+    s = tag_paths([lib], model=synth_model, catalog_path=cat, jobs=1)
+    assert spy.paths == [] and s.skipped == 1 and rows(cat)[target].ctime_ns == os.stat(target).st_ctime_ns
