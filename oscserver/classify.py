@@ -8,7 +8,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Collection, Iterable, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 import numpy as np
 
@@ -64,14 +64,25 @@ def classify_file(path: str | os.PathLike, model) -> Prediction:
     return _prediction(path, model, x, model.predict_proba(x[None, :])[0])
 
 
-def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
+def iter_audio_files(paths: Iterable[str | os.PathLike], *, allowed: Callable[[str], bool] | None = None,
+                     refused: Callable[[str], None] | None = None) -> Iterator[str]:
     """Files as given; folders walked recursively (sorted, audio extensions only, hidden entries skipped).
 
     Links to folders are followed, and each real folder is walked once: a link loop ends, and a folder reached
     twice (itself and through a link) lists its files once, under the first spelling met.
+    ``allowed(real path)``: a policy (the server's --allow-root). A folder or file found in the walk whose real
+    path it refuses is neither entered nor yielded, and ``refused`` hears its path as walked: the link leading
+    out, never what lies behind it. (Paths given are the caller's to check.)
     Raises AudioError for a path that does not exist.
     """
     seen: set[tuple[int, int]] = set()
+
+    def inside(path: str) -> bool:
+        if allowed is None or allowed(os.path.realpath(path)):
+            return True
+        if refused is not None:
+            refused(path)
+        return False
 
     def first_visit(folder: str) -> bool:
         try:
@@ -90,9 +101,11 @@ def iter_audio_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             if not first_visit(p):
                 continue
             for root, dirs, files in os.walk(p, followlinks=True):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and first_visit(os.path.join(root, d)))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and inside(os.path.join(root, d))
+                                 and first_visit(os.path.join(root, d)))
                 for name in sorted(files):
-                    if not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS:
+                    if not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS \
+                            and inside(os.path.join(root, name)):
                         yield os.path.join(root, name)
         elif os.path.lexists(p):
             yield p

@@ -105,9 +105,13 @@ class Jobs:
 
 
 class ResultCache:
-    """Recent predictions keyed by (real path, size, mtime): a clip selected again is answered without decoding it.
+    """Recent predictions keyed by the file's real path and identity: a clip selected again is answered without
+    decoding it.
 
-    A file that changes gets a new key (its size or modification time differ), so a stale result is never served.
+    Size and mtime alone are not enough: a file replaced by another of the same size and time stamp (``mv new.wav
+    kick.wav``, ``cp -p``, an archive extracted again) would keep the old answer. The key adds the device and inode
+    (a rename puts another file there) and the change time (a write, rename or utime always sets it, and no one can
+    set it back), so a stale result is never served.
     """
 
     def __init__(self, size: int = 512):
@@ -121,7 +125,7 @@ class ResultCache:
             st = os.stat(real)
         except OSError:
             return None
-        return real, st.st_size, st.st_mtime_ns
+        return real, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
     def get(self, key: tuple | None):
         if key is None or self.size <= 0:
@@ -184,8 +188,17 @@ class Context:
 
 # -- file-access policy --------------------------------------------------------------------------------------------
 
+#: Why a file is refused under --allow-root; it follows the path as the client gave it (or the link it was reached by).
+OUTSIDE = "outside the folders this server may read (see drumtag serve --allow-root)"
+
+
 def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _allowed(ctx: Context, real: str) -> bool:
+    """Whether a real (resolved) path may be read: no --allow-root, or under one of them."""
+    return not ctx.allow_roots or any(_under(real, root) for root in ctx.allow_roots)
 
 
 def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
@@ -197,8 +210,8 @@ def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
     if not path:
         raise AudioError(path, "the path is empty")
     real = os.path.realpath(os.path.abspath(path))
-    if ctx.allow_roots and not any(_under(real, root) for root in ctx.allow_roots):
-        raise AudioError(path, "outside the folders this server may read (see drumtag serve --allow-root)")
+    if not _allowed(ctx, real):
+        raise AudioError(path, OUTSIDE)
     try:  # one stat: a file deleted or replaced meanwhile gets one clear reason, not a stray exception
         st = os.stat(real)
     except FileNotFoundError:
@@ -219,6 +232,28 @@ def check_path(ctx: Context, path: str, *, folder_ok: bool = False) -> str:
     if not os.access(real, os.R_OK):
         raise AudioError(path, PERMISSION_DENIED)
     return real
+
+
+def found_in(ctx: Context, real: str, given: str) -> Iterator[tuple[str | None, str]]:
+    """The audio files under a checked folder (``real``, given by the client as ``given``), as ``(path, shown)``:
+    ``shown`` is the file's spelling under ``given``.
+
+    The walk follows links, so it can lead outside the allowed roots: it does not enter or yield what lies outside
+    (``iter_audio_files``'s ``allowed``), and each link leading out comes as ``(None, link)``, spelled under
+    ``given``, however many files are behind it. So a refusal names only what lies inside the root.
+    """
+    def shown(f: str) -> str:
+        return os.path.join(given, os.path.relpath(f, real))
+
+    if not ctx.allow_roots:
+        yield from ((f, shown(f)) for f in ctx.iter_audio_files([real]))
+        return
+    outside: list[str] = []
+    for f in ctx.iter_audio_files([real], allowed=lambda r: _allowed(ctx, r), refused=outside.append):
+        while outside:
+            yield None, shown(outside.pop(0))
+        yield f, shown(f)
+    yield from ((None, shown(link)) for link in outside)
 
 
 # -- replies -------------------------------------------------------------------------------------------------------
@@ -323,30 +358,50 @@ class _Progress:
         return None
 
 
-def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
-    rid = req.request_id
-    if not req.rest:
-        raise UsageError("path: give at least one file or folder")
-    files: dict[str, str] = {}  # real path -> path as reported (as given, or found under a given folder)
-    failed = 0
+def _gather(ctx: Context, req: Request, files: dict[str, list[str]]) -> Iterator[Reply]:
+    """Fill ``files`` (real path -> the spellings the client will see it under) from the paths of ``req``, yielding
+    a file_error for each path or file refused.
+
+    A file reached by two spellings (a link and its target, a linked folder) is classified once but answered under
+    each: the client matches replies by path, and waits for every path it sent.
+    """
     for given in req.rest:
         try:
             real = check_path(ctx, given, folder_ok=True)
-            found = [real] if not os.path.isdir(real) else list(ctx.iter_audio_files([real]))
+            found = [(real, given)] if not os.path.isdir(real) else list(found_in(ctx, real, given))
         except AudioError as exc:
-            failed += 1
-            yield Reply(f"{P}/file_error", (rid, given, _reason(exc)))
+            yield Reply(f"{P}/file_error", (req.request_id, given, _reason(exc)))
             continue
-        for f in found:
-            shown = given if f == real else (os.path.join(given, os.path.relpath(f, real)))
+        for f, shown in found:
             try:
-                files.setdefault(check_path(ctx, f), shown)
+                if f is None:
+                    raise AudioError(shown, OUTSIDE)
+                spellings = files.setdefault(check_path(ctx, f), [])
             except AudioError as exc:
-                failed += 1
-                yield Reply(f"{P}/file_error", (rid, shown, _reason(exc)))
+                yield Reply(f"{P}/file_error", (req.request_id, shown, _reason(exc)))
+                continue
+            if shown not in spellings:  # the same string twice gets one reply: the client cannot tell two apart
+                spellings.append(shown)
         if req.cancel.is_set():
             break
-    total = len(files) + failed
+
+
+def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
+    """A result or file_error for every file asked for, each real file classified once.
+
+    ``done``'s counts are those of the client's paths: a file asked for under two spellings counts twice, as it
+    gets two replies, so ok + failed is the number of result and file_error replies sent.
+    """
+    rid = req.request_id
+    if not req.rest:
+        raise UsageError("path: give at least one file or folder")
+    files: dict[str, list[str]] = {}
+    failed = 0
+    for reply in _gather(ctx, req, files):
+        failed += 1
+        yield reply
+    asked = sum(len(spellings) for spellings in files.values())
+    total = asked + failed
     ok = done = 0
     progress = _Progress(rid, ctx.progress_interval)
     keys = {real: ctx.cache.key(real) for real in files}
@@ -357,18 +412,20 @@ def classify_many(ctx: Context, req: Request) -> Iterator[Reply]:
         yield Reply(f"{P}/progress", (rid, failed, total))
         fresh = ctx.classify_many(todo, ctx.model, cancel=req.cancel, batch=ctx.batch) if todo else ()
         for prediction in itertools.chain(cached, fresh):
-            shown = files.get(prediction.path, prediction.path)
+            spellings = files.get(prediction.path, [prediction.path])
             if prediction.error:
-                failed += 1
-                yield Reply(f"{P}/file_error", (rid, shown, prediction.error))
+                failed += len(spellings)
+                for shown in spellings:
+                    yield Reply(f"{P}/file_error", (rid, shown, prediction.error))
             else:
-                ok += 1
+                ok += len(spellings)
                 ctx.cache.put(keys.get(prediction.path), prediction)
-                yield result_reply(ctx, rid, shown, prediction)
-            done += 1
+                for shown in spellings:
+                    yield result_reply(ctx, rid, shown, prediction)
+            done += len(spellings)
             if req.cancel.is_set():
                 break
-            tick = progress.due(done + (total - len(files)), total)
+            tick = progress.due(done + (total - asked), total)
             if tick:
                 yield tick
     yield Reply(f"{P}/done", (rid, req.address, ok, failed, int(req.cancel.is_set())))
@@ -409,10 +466,16 @@ def tag(ctx: Context, req: Request) -> Iterator[Reply]:
         if tick:
             events.put(("progress", tick))
 
+    outside: list[str] = []  # links in the folders that lead outside --allow-root: never read, counted as failed
+    policy = {"allowed": lambda r: _allowed(ctx, r), "refused": outside.append} if ctx.allow_roots else {}
+
     def work():
         try:
-            events.put(("summary", tag_paths(folders, model=ctx.model, catalog_path=ctx.catalog_path,
-                                             progress=on_progress, cancel=req.cancel)))
+            summary = tag_paths(folders, model=ctx.model, catalog_path=ctx.catalog_path, progress=on_progress,
+                                cancel=req.cancel, **policy)
+            for link in outside:
+                log.info("tag: %s leads outside the allowed roots; skipped", link)
+            events.put(("summary", (summary, len(outside))))
         except BaseException as exc:  # relayed to the handler's thread, where the server reports it
             events.put(("error", exc))
 
@@ -424,9 +487,11 @@ def tag(ctx: Context, req: Request) -> Iterator[Reply]:
         elif kind == "error":
             raise value
         else:
+            summary, refused = value
             # ok counts files tagged now or already up to date (skipped because unchanged)
-            ok = int(value.ok) + int(getattr(value, "skipped", 0))
-            yield Reply(f"{P}/done", (rid, req.address, ok, int(value.failed), int(req.cancel.is_set())))
+            ok = int(summary.ok) + int(getattr(summary, "skipped", 0))
+            failed = int(summary.failed) + refused
+            yield Reply(f"{P}/done", (rid, req.address, ok, failed, int(req.cancel.is_set())))
             return
 
 

@@ -1,6 +1,6 @@
 """The OSC transport: receives UDP datagrams, checks them against protocol.py, runs handlers, sends every reply.
 
-One receive thread parses each datagram itself (python-osc's parser, without its silent drop), so a malformed
+One receive thread parses each datagram itself (python-osc's readers, without its silent drop), so a malformed
 packet, an unknown address or a wrong argument gets an ``/drumtag/error`` reply. ping, info and cancel are answered
 on the receive thread; classify and similar go to a bounded queue served by a pool of worker threads, and
 classify_many and tag to a second lane of their own, so neither a long batch nor a huge file delays a ping or
@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from pythonosc import osc_bundle, osc_message
+from pythonosc import osc_bundle
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
@@ -72,9 +72,9 @@ def _read_message(dgram: bytes) -> Incoming:
     except Exception:
         return Incoming("", problem="malformed packet: not an OSC message or bundle")
     try:
-        tags = ""
+        tags, start = "", index
         if dgram[index:]:
-            tags, _ = osc_types.get_string(dgram, index)
+            tags, start = osc_types.get_string(dgram, index)
             if not tags.startswith(","):
                 return Incoming(address, problem="malformed message: the type tag string does not start with ','")
             tags = tags[1:]
@@ -83,9 +83,44 @@ def _read_message(dgram: bytes) -> Incoming:
             return Incoming(address, tags, _leading_ints(dgram, index, tags),
                             problem=f"unsupported OSC type tag(s) {''.join(unreadable)!r}; "
                                     "send ints as i, strings as s")
-        return Incoming(address, tags, tuple(osc_message.OscMessage(dgram).params))
-    except Exception as exc:
-        return Incoming(address, problem=f"malformed message: {_why(exc)}")
+        return Incoming(address, tags, _read_args(dgram, start, tags))
+    except Exception as exc:  # the ints before the broken argument still route the error to its request
+        return Incoming(address, tags, _leading_ints(dgram, index, tags) if tags else (),
+                        problem=f"malformed message: {_why(exc)}")
+
+
+def _get_string(dgram: bytes, index: int) -> tuple[str, int]:
+    """An OSC string argument and the index after it, like python-osc's ``get_string`` but not strict about UTF-8.
+
+    A file name that is not valid UTF-8 (Latin-1 names from old archives, passed through by REAPER on Linux) keeps
+    its stray bytes as surrogates, as ``os.fsdecode`` does, so the server opens the very file the client named;
+    the reply's copy of the path gets U+FFFD for them (``_utf8``). A strict decode made the whole message
+    unreadable, and its error could not even carry the request's id.
+    """
+    end = dgram.find(b"\0", index)
+    size = (end - index) // 4 * 4 + 4  # the string, its NUL and the padding to a multiple of 4
+    if end < 0 or index + size > len(dgram):
+        raise osc_types.ParseError("Datagram is too short")
+    return dgram[index:end].decode("utf-8", "surrogateescape"), index + size
+
+
+#: How each readable argument type is read (T, F and N carry no bytes).
+_READERS = {"i": osc_types.get_int, "h": osc_types.get_int64, "f": osc_types.get_float, "d": osc_types.get_double,
+            "s": _get_string, "b": osc_types.get_blob, "r": osc_types.get_rgba, "m": osc_types.get_midi,
+            "t": osc_types.get_timetag}
+_CONSTANTS = {"T": True, "F": False, "N": None}
+
+
+def _read_args(dgram: bytes, index: int, tags: str) -> tuple:
+    """The arguments (of the types ``tags``, every one readable) that start at ``index``."""
+    out = []
+    for tag in tags:
+        if tag in _CONSTANTS:
+            out.append(_CONSTANTS[tag])
+        else:
+            value, index = _READERS[tag](dgram, index)
+            out.append(value)
+    return tuple(out)
 
 
 def _why(exc: Exception) -> str:
@@ -102,14 +137,18 @@ def _why(exc: Exception) -> str:
 
 
 def _leading_ints(dgram: bytes, index: int, tags: str) -> tuple:
-    """The int32 arguments before the first other one (reply_port, request_id), so an error can still be routed."""
-    _, index = osc_types.get_string(dgram, index)
-    out = []
-    for tag in tags:
-        if tag != "i":
-            break
-        value, index = osc_types.get_int(dgram, index)
-        out.append(value)
+    """The int32 arguments before the first other one (reply_port, request_id), so an error can still be routed;
+    as many as can be read, in a message cut short."""
+    out: list[int] = []
+    try:
+        _, index = osc_types.get_string(dgram, index)
+        for tag in tags:
+            if tag != "i":
+                break
+            value, index = osc_types.get_int(dgram, index)
+            out.append(value)
+    except Exception:
+        pass
     return tuple(out)
 
 

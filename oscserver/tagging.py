@@ -148,7 +148,8 @@ def _gone(path: str) -> bool:
 def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | os.PathLike | None = None,
               jobs: int | None = None, progress: Callable[[int, int], None] | None = None,
               cancel: threading.Event | None = None, retry_errors: bool = False,
-              scanned: Callable[[int], None] | None = None) -> TagSummary:
+              scanned: Callable[[int], None] | None = None, allowed: Callable[[str], bool] | None = None,
+              refused: Callable[[str], None] | None = None) -> TagSummary:
     """Classify the audio files under ``paths`` that the catalog lacks or that changed, and record them.
 
     ``scanned(found)`` is called with the number of audio files found so far while the folders are scanned
@@ -156,7 +157,8 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
     to classify (unchanged ones are not counted), first with ``done == 0``, after each file, and whenever the scan
     (which goes on while files are classified) adds to ``total``; ``cancel`` stops the run between files (the
     summary says ``cancelled``); ``retry_errors`` classifies unchanged files with error rows again (for example
-    after fixing their permissions).
+    after fixing their permissions); ``allowed``/``refused``: a policy for the folders' walk (the server's
+    --allow-root, ``iter_audio_files``): a file or folder found outside it is never read, nor counted.
     Raises AudioError for a path that does not exist (before any work), CatalogError for an unusable catalog.
     """
     start = time.perf_counter()
@@ -170,7 +172,7 @@ def tag_paths(paths: Iterable[str | os.PathLike], *, model, catalog_path: str | 
         try:
             with ClassifyStream(model, jobs=jobs, cancel=cancel, batch=32) as stream:
                 _Run(catalog, model, summary, stream, progress=progress, cancel=cancel, retry_errors=retry_errors,
-                     scanned=scanned).run(paths)
+                     scanned=scanned).run(iter_audio_files(paths, allowed=allowed, refused=refused))
             if not (cancel is not None and cancel.is_set()):
                 summary.pruned = _prune(catalog, paths)
         finally:
@@ -217,8 +219,8 @@ class _Run:
     def cancelled(self) -> bool:
         return self.cancel is not None and self.cancel.is_set()
 
-    def run(self, paths: list[str]) -> None:
-        for window, last in _windows(iter_audio_files(paths)):
+    def run(self, files: Iterable[str]) -> None:
+        for window, last in _windows(files):
             self.scan(window, last)
             if self.cancelled():
                 return

@@ -22,6 +22,26 @@ def test_folder_links_are_followed_once_and_loops_end(tmp_path):
     assert os.path.realpath(found[1]) == hat
 
 
+def test_a_policy_keeps_the_walk_out_of_what_it_refuses_and_names_only_the_link(tmp_path):
+    """The server's --allow-root: a link leading out is neither entered nor listed; the policy hears of the link
+    once, never of the files behind it, and is never asked about them."""
+    lib, elsewhere = tmp_path / "lib", tmp_path / "elsewhere"
+    kick = synth.write(lib / "kick.wav", synth.kick())
+    synth.write(elsewhere / "deep" / "hat.wav", synth.hat())
+    synth.write(elsewhere / "snare.wav", synth.snare())
+    os.symlink(elsewhere, lib / "out")
+    os.symlink(elsewhere / "snare.wav", lib / "one.wav")
+    asked, refused = [], []
+
+    def allowed(real):
+        asked.append(real)
+        return real.startswith(str(lib.resolve()) + os.sep)
+
+    assert list(iter_audio_files([lib], allowed=allowed, refused=refused.append)) == [kick]
+    assert refused == [str(lib / "out"), str(lib / "one.wav")]
+    assert not any("deep" in a or a.endswith("hat.wav") for a in asked)
+
+
 def test_json_lines_stay_valid_utf8_for_a_file_name_that_is_not(tmp_path, synth_model_path, capsys):
     name = os.fsencode(str(tmp_path)) + b"/kick \xff\xfe.wav"
     synth.write(os.fsdecode(name), synth.kick())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
 
 from oscserver import __version__, handlers, protocol
+from oscserver import classify as classify_mod
 from oscserver.classes import CLASSES, DEFAULT_COLORS, parse_colors
 from oscserver.classify import Prediction
 from oscserver.errors import AudioError, UsageError
@@ -44,19 +46,24 @@ def fake_classify_many(paths, model, *, cancel=None, batch=1, jobs=None):
             yield Prediction(path=p, label=None, confidence=None, probabilities={}, error=exc.reason)
 
 
-def fake_iter_audio_files(paths):
+def fake_iter_audio_files(paths, *, allowed=None, refused=None):
     for p in paths:
         for root, dirs, files in os.walk(p):
             dirs.sort()
             for name in sorted(files):
-                if name.endswith(".wav"):
-                    yield os.path.join(root, name)
+                f = os.path.join(root, name)
+                if not name.endswith(".wav"):
+                    continue
+                if allowed is not None and not allowed(os.path.realpath(f)):
+                    refused(f)
+                    continue
+                yield f
 
 
 def make_ctx(**kw) -> Context:
     kw.setdefault("colors", dict(DEFAULT_COLORS))
-    return Context(model=MODEL, classify_file=fake_classify_file, classify_many=fake_classify_many,
-                   iter_audio_files=fake_iter_audio_files, **kw)
+    kw.setdefault("iter_audio_files", fake_iter_audio_files)
+    return Context(model=MODEL, classify_file=fake_classify_file, classify_many=fake_classify_many, **kw)
 
 
 def request(address, *, params=None, rest=(), rid=7, ip="127.0.0.1") -> Request:
@@ -376,3 +383,93 @@ def test_classify_many_classifies_only_files_not_in_the_cache(tmp_path):
     assert counter.many == [[os.path.realpath(b)]]
     assert {r.args[1]: r.args[2] for r in replies if r.address == f"{P}/result"} == {a: "kick", b: "hat"}
     assert replies[-1].args[2:] == (2, 0, 0)
+
+
+def replace_keeping_size_and_mtime(path: str, new: str) -> None:
+    """``path`` becomes the file ``new`` (same size) with ``path``'s old time stamps, as ``mv``/``cp -p``/an archive
+    extracted again leave it."""
+    before = os.stat(path)
+    os.utime(new, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(new, path)
+
+
+def rewrite_keeping_size_and_mtime(path: str, text: str) -> None:
+    """The same file (inode) given new contents of the same size, its modification time set back; waits until the
+    change time has moved on (the kernel's clock for it ticks every few milliseconds)."""
+    before = os.stat(path)
+    put(path, text)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    while os.stat(path).st_ctime_ns == before.st_ctime_ns:
+        time.sleep(0.005)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_a_file_replaced_by_one_of_the_same_size_and_mtime_is_not_answered_from_the_cache(tmp_path):
+    ctx = make_ctx()
+    path = put(tmp_path / "kick.wav", "kick")
+    assert run(ctx, request("classify", params={"path": path}))[0].args[2] == "kick"
+    replace_keeping_size_and_mtime(path, put(tmp_path / "new.wav", "hat "))  # another inode
+    st = os.stat(path)
+    assert run(ctx, request("classify", params={"path": path}))[0].args[2] == "hat"
+    rewrite_keeping_size_and_mtime(path, "kick")  # same inode, size and mtime: only the change time tells
+    assert (os.stat(path).st_ino, os.stat(path).st_size, os.stat(path).st_mtime_ns) == (st.st_ino, 4, st.st_mtime_ns)
+    assert run(ctx, request("classify", params={"path": path}))[0].args[2] == "kick"
+
+
+def test_classify_many_answers_a_file_under_every_spelling_given_and_classifies_it_once(tmp_path):
+    """Two clips of one file through a linked folder: the client waits for a reply to each path it sent."""
+    counter = CountingClassifier()
+    ctx = make_ctx()
+    ctx.classify_many = counter.classify_many
+    kick = put(tmp_path / "samples" / "k.wav", "kick")
+    bad = put(tmp_path / "samples" / "x.wav", "bad")
+    os.symlink(tmp_path / "samples", tmp_path / "link")
+    via_link = str(tmp_path / "link" / "k.wav")
+    replies = run(ctx, request("classify_many", rest=(kick, via_link, kick, bad, str(tmp_path / "link" / "x.wav"))))
+    results = [r.args[1] for r in replies if r.address == f"{P}/result"]
+    errors = [r.args[1] for r in replies if r.address == f"{P}/file_error"]
+    assert results == [kick, via_link]  # the same string twice is answered once
+    assert errors == [bad, str(tmp_path / "link" / "x.wav")]
+    assert counter.many == [[os.path.realpath(kick), os.path.realpath(bad)]]
+    assert replies[-1].args[2:] == (2, 2, 0)  # counts are per spelling: ok + failed = replies sent
+    # a folder given under two spellings: each file is answered under both
+    replies = run(ctx, request("classify_many", rest=(str(tmp_path / "samples"), str(tmp_path / "link")), rid=8))
+    assert sorted(r.args[1] for r in replies if r.address == f"{P}/result") == sorted([kick, via_link])
+    assert replies[-1].args[2:] == (2, 2, 0)
+
+
+def leaky_root(tmp_path):
+    """An allowed folder with a file of its own, a link to a folder outside it and a link to a file outside it."""
+    root, private = tmp_path / "root", tmp_path / "outside" / "private"
+    mine = put(root / "mine" / "k.wav", "kick")
+    for name in ("secret-take-1.wav", "secret-take-2.wav"):
+        put(private / name, "snare")
+    os.symlink(private, root / "ext")
+    os.symlink(private / "secret-take-1.wav", root / "one.wav")
+    return root, mine
+
+
+def test_classify_many_names_the_links_leading_outside_the_roots_not_the_files_behind_them(tmp_path):
+    root, mine = leaky_root(tmp_path)
+    ctx = make_ctx(allow_roots=(str(root),), iter_audio_files=classify_mod.iter_audio_files)  # follows links
+    replies = run(ctx, request("classify_many", rest=(str(root),)))
+    assert [r.args[1] for r in replies if r.address == f"{P}/result"] == [mine]
+    errors = [r.args[1:] for r in replies if r.address == f"{P}/file_error"]
+    assert sorted(errors) == [(str(root / "ext"), handlers.OUTSIDE), (str(root / "one.wav"), handlers.OUTSIDE)]
+    assert not any("secret" in str(r.args) for r in replies)
+    assert replies[-1].args[2:] == (1, 2, 0)
+
+
+def test_tag_under_allow_root_gives_tag_paths_only_the_files_inside(tmp_path):
+    root, mine = leaky_root(tmp_path)
+    seen = []
+
+    def tag_paths(paths, *, model, catalog_path=None, progress=None, cancel=None, allowed=None, refused=None):
+        seen.extend(classify_mod.iter_audio_files(paths, allowed=allowed, refused=refused))  # as tag_paths walks
+        return SimpleNamespace(ok=len(seen), failed=0, skipped=0)
+
+    ctx = make_ctx(allow_roots=(str(root),), iter_audio_files=classify_mod.iter_audio_files, tag_paths=tag_paths,
+                   catalog_path=str(tmp_path / "catalog.sqlite"))
+    replies = run(ctx, request("tag", rest=(str(root),), rid=3))
+    assert [os.path.realpath(p) for p in seen] == [os.path.realpath(mine)]
+    assert replies[-1] == (f"{P}/done", (3, f"{P}/tag", 1, 2, 0))  # each link leading outside counts as failed

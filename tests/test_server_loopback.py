@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import threading
 import time
 
@@ -15,6 +16,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 import synth
 from oscserver import cli, protocol
+from oscserver.catalog import Catalog
 from oscserver.classes import DEFAULT_COLORS
 from oscserver.classify import Prediction, classify_file
 from oscserver.handlers import Context, Reply, ResultCache
@@ -384,6 +386,71 @@ def test_a_file_name_that_is_not_utf8_does_not_end_a_folder_request(serve, real_
     results = sorted(args[1] for address, args in replies if address == f"{P}/result")
     assert [os.path.basename(r) for r in results] == ["a kick.wav", "b snare \ufffd\ufffd.wav", "c hat.wav"]
     assert replies[-1] == (f"{P}/done", [9, f"{P}/classify_many", 3, 0, 0])
+
+
+def osc_string(data: bytes) -> bytes:
+    """An OSC string of raw bytes: NUL-terminated, padded to a multiple of 4."""
+    data += b"\0"
+    return data + b"\0" * (-len(data) % 4)
+
+
+def test_a_path_that_is_not_utf8_is_classified_and_answered_under_its_request_id(serve, real_ctx, client, tmp_path):
+    """REAPER on Linux passes a Latin-1 file name's bytes through: the file is classified like `drumtag classify`
+    does, and a message that still cannot be read gets an error the client can match (not request_id -1)."""
+    name = os.fsencode(str(tmp_path)) + b"/caf\xe9 kick.wav"
+    synth.write(os.fsdecode(name), synth.kick())
+    server = serve(real_ctx)
+    head = osc_string(f"{P}/classify".encode()) + osc_string(b",iis")
+    client.send_raw(server, head + struct.pack(">ii", 0, 77) + osc_string(name))
+    address, args, _ = client.recv()
+    assert (address, args[0], args[2]) == (f"{P}/result", 77, "kick")
+    assert args[1] == name.decode("utf-8", "replace")  # U+FFFD for the stray byte: OSC strings are UTF-8
+    client.send_raw(server, head + struct.pack(">ii", 0, 78) + b"/no/terminator.wav")  # cut short after the ids
+    address, args, _ = client.recv()
+    assert (address, args[0]) == (f"{P}/error", 78) and "cut short" in args[2]
+
+
+def test_classify_many_replies_to_each_spelling_of_one_file(serve, real_ctx, client, tmp_path):
+    """Two clips of one file, one through a linked folder: the Max device waits for a reply to each path."""
+    kick = synth.write(tmp_path / "samples" / "kick.wav", synth.kick())
+    os.symlink(tmp_path / "samples", tmp_path / "link")
+    via_link = str(tmp_path / "link" / "kick.wav")
+    client.send(serve(real_ctx), f"{P}/classify_many", 0, 4, kick, via_link)
+    replies = client.replies(f"{P}/classify_many")
+    assert sorted(args[1] for address, args in replies if address == f"{P}/result") == sorted([kick, via_link])
+    assert replies[-1] == (f"{P}/done", [4, f"{P}/classify_many", 2, 0, 0])
+
+
+def test_allow_root_holds_for_files_reached_through_links_inside_it(serve, synth_model, client, tmp_path):
+    """A folder link and a file link inside the root lead outside: tag neither reads nor catalogues what they lead
+    to, and classify_many's refusals name the links, not the files outside."""
+    base = os.path.realpath(tmp_path)
+    root, private = os.path.join(base, "root"), os.path.join(base, "outside", "private")
+    kick = synth.write(os.path.join(root, "mine", "kick.wav"), synth.kick())
+    hat = synth.write(os.path.join(root, "mine", "hat.wav"), synth.hat())
+    for i in (1, 2):
+        synth.write(os.path.join(private, f"secret-take-{i}.wav"), synth.snare(seed=i))
+    os.symlink(private, os.path.join(root, "ext"))
+    os.symlink(os.path.join(private, "secret-take-1.wav"), os.path.join(root, "one.wav"))
+    catalog = os.path.join(base, "catalog.sqlite")
+    server = serve(Context(model=synth_model, colors=dict(DEFAULT_COLORS), catalog_path=catalog, allow_roots=(root,)))
+
+    client.send(server, f"{P}/classify_many", 0, 4, root)
+    replies = client.replies(f"{P}/classify_many")
+    assert sorted(args[1] for address, args in replies if address == f"{P}/file_error") == [
+        os.path.join(root, "ext"), os.path.join(root, "one.wav")]
+    assert not any("secret" in str(args) for _, args in replies)
+    assert replies[-1] == (f"{P}/done", [4, f"{P}/classify_many", 2, 2, 0])
+
+    client.send(server, f"{P}/tag", 0, 5, root)
+    assert client.replies(f"{P}/tag")[-1] == (f"{P}/done", [5, f"{P}/tag", 2, 2, 0])  # each link: one failure
+    with Catalog(catalog) as cat:
+        assert cat.paths_under(base) == sorted([hat, kick])
+    os.remove(hat)  # rows of files gone from the folder are still removed
+    client.send(server, f"{P}/tag", 0, 6, root)
+    assert client.replies(f"{P}/tag")[-1] == (f"{P}/done", [6, f"{P}/tag", 1, 2, 0])
+    with Catalog(catalog) as cat:
+        assert cat.paths_under(base) == [kick]
 
 
 def test_stop_answers_waiting_requests_instead_of_dropping_them(synth_model, client, kick_wav):
