@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import random
 import socket
@@ -24,8 +25,17 @@ MAX_REQUEST = 65507
 CANCELLABLE = frozenset({f"{protocol.PREFIX}/classify_many", f"{protocol.PREFIX}/tag"})
 
 
+#: The receive buffer asked for (as the server's): a classify_many streams its results as fast as it classifies them,
+#: and UDP drops what does not fit while the output is read slowly (the system may grant less).
+RECEIVE_BUFFER = 4 << 20
+
+
 class ReplyTimeout(Exception):
     """No reply (or no terminal reply) arrived in time."""
+
+
+class NotListening(ReplyTimeout):
+    """The system reported at once that nothing listens at the server's address (ICMP port unreachable)."""
 
 
 def request_address(name: str) -> str:
@@ -141,10 +151,26 @@ def _resolve(host: str, port: int) -> tuple[int, tuple]:
     return family, sockaddr
 
 
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _udp_socket(family: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+    except OSError:
+        pass
+    return sock
+
+
 def open_socket(host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT) -> socket.socket:
     """A UDP socket for talking to the server at host:port, to pass to ``request`` and ``cancel``: the server
     replies to (and lets cancel the requests of) the socket a request came from."""
-    return socket.socket(_resolve(host, port)[0], socket.SOCK_DGRAM)
+    return _udp_socket(_resolve(host, port)[0])
 
 
 def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port: int = protocol.DEFAULT_PORT,
@@ -153,8 +179,14 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
     """Send ``address reply_port=0 request_id *args`` and yield ``(reply_address, reply_args)`` for its replies.
 
     Stops after the terminal reply. ``timeout`` is the longest wait for the next reply (a long request that sends
-    progress keeps going); raises ReplyTimeout when it passes. Sent from ``sock`` (left open) if given, else from
-    a socket of its own.
+    progress keeps going); raises ReplyTimeout when it passes, NotListening as soon as the system says nothing
+    listens there. Sent from ``sock`` (left open) if given, else from a socket of its own.
+
+    For a server on this machine (a loopback address) the socket is connected to it: only then does the system
+    report an ICMP port unreachable (on the next receive), so "nothing is listening" comes at once instead of
+    after the timeout. A connected socket takes datagrams from that address only; the server replies from the
+    socket it listens on, so on loopback its replies come from the address they were sent to. Another host (which
+    may reply from another of its addresses) is sent to unconnected.
     """
     rid = new_request_id() if request_id is None else request_id
     family, sockaddr = _resolve(host, port)
@@ -162,24 +194,35 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
     if len(dgram) > MAX_REQUEST:
         raise UsageError(f"the request is {len(dgram)} bytes, more than one UDP datagram holds ({MAX_REQUEST}); "
                          "send fewer paths per request, or their folder")
-    with (socket.socket(family, socket.SOCK_DGRAM) if sock is None else contextlib.nullcontext(sock)) as sock:
+    not_listening = f"nothing is listening on {host}:{port} (is `drumtag serve` running?)"
+    with (_udp_socket(family) if sock is None else contextlib.nullcontext(sock)) as sock:
         try:
-            sock.sendto(dgram, sockaddr)
+            if _loopback(sockaddr[0]):
+                sock.connect(sockaddr)
+                sock.send(dgram)
+            else:
+                sock.sendto(dgram, sockaddr)
+        except (ConnectionRefusedError, ConnectionResetError):  # an earlier datagram's port unreachable
+            raise NotListening(not_listening) from None
         except OSError as exc:
             raise UsageError(f"cannot send to {host}:{port} ({exc.strerror or exc})") from None
         deadline = time.monotonic() + timeout
+        replies = 0
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if replies:
+                    raise ReplyTimeout(f"no reply for {timeout:g} s after {replies} "
+                                       f"{'reply' if replies == 1 else 'replies'} (replies may have been lost)")
                 raise ReplyTimeout(f"no reply from {host}:{port} within {timeout:g} s "
                                    f"(is `drumtag serve` running there?)")
             sock.settimeout(remaining)
             try:
-                dgram, _ = sock.recvfrom(65535)
+                dgram = sock.recv(65535)
             except socket.timeout:
                 continue
-            except ConnectionRefusedError:  # ICMP port unreachable (Linux reports it on the next receive)
-                raise ReplyTimeout(f"nothing is listening on {host}:{port} (is `drumtag serve` running?)") from None
+            except (ConnectionRefusedError, ConnectionResetError):  # port unreachable (Windows: reset)
+                raise NotListening(not_listening) from None
             try:
                 msg = osc_message.OscMessage(dgram)
             except Exception:
@@ -187,7 +230,9 @@ def request(address: str, args: list, *, host: str = protocol.DEFAULT_HOST, port
             params = msg.params
             if not params or params[0] != rid:
                 continue
-            deadline = time.monotonic() + timeout
+            replies += 1
             yield msg.address, params
             if msg.address not in protocol.REPLY_ADDRESSES or protocol.is_terminal(address, msg.address):
                 return
+            # the wait starts again now: time the caller took over a reply (its output read slowly) is not waiting
+            deadline = time.monotonic() + timeout

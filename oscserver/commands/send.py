@@ -22,9 +22,10 @@ EPILOG = """\
 exit status:
   0    the request ended normally
   1    the server replied with an error; or a classify_many or tag ended with failed files, or
-       was stopped before its end by a cancel from elsewhere or by the server stopping
+       was stopped before its end by a cancel from elsewhere or by the server stopping; or the
+       done reply counts more files than the replies that arrived (replies were lost)
   2    usage: a bad argument, an unknown host, a bad port or timeout
-  3    no reply within --timeout seconds
+  3    no reply within --timeout seconds, or nothing is listening at the server's address
   130  interrupted (Ctrl-C); a running classify_many or tag is cancelled on the server"""
 #: the longest --timeout: a day (sockets refuse timeouts that do not fit the system's time type)
 MAX_TIMEOUT = 86400.0
@@ -83,15 +84,24 @@ def format_reply(d: dict) -> str:
     return "\t".join(str(v) for k, v in d.items() if k not in ("reply", "request_id"))
 
 
+#: requests whose done counts (ok + failed) the replies sent before it: a result or file_error per file, a neighbor
+#: per rank (tag sends none per file)
+_COUNTED = frozenset({"classify_many", "similar"})
+
+
 class _Tally:
-    """How far a multi-file request got, from its replies: files answered, and the total its progress gave."""
+    """How far a multi-file request got, from its replies: files answered, and the total its progress gave; and
+    the replies that arrived of those its done counts (``answers``)."""
 
     def __init__(self):
         self.files = 0
+        self.answers = 0
         self.total: int | None = None
 
     def add(self, d: dict) -> None:
         kind = d["reply"].rsplit("/", 1)[1]
+        if kind in ("result", "file_error", "neighbor"):
+            self.answers += 1
         if kind in ("result", "file_error"):
             self.files += 1
         elif kind == "progress":
@@ -103,19 +113,26 @@ class _Tally:
         return f"{files} files" + (f" of {self.total}" if self.total else "")
 
 
-def _done_status(d: dict, tally: _Tally) -> int:
-    """Exit status of a multi-file request by its done reply: 1 if files failed or it was stopped early.
+def _done_status(address: str, d: dict, tally: _Tally) -> int:
+    """Exit status of a multi-file request by its done reply: 1 if files failed, it was stopped early, or fewer
+    replies arrived than it counts (UDP drops what the receive buffer cannot hold while the output is read slowly).
 
     This client never sees the done of a request it cancelled itself (Ctrl-C: ``_interrupted``), so a cancelled
     done here was stopped by a cancel from elsewhere or by the server stopping."""
+    status = 0
+    sent = d["ok"] + d["failed"]
+    if address.rsplit("/", 1)[1] in _COUNTED and tally.answers < sent:
+        print(f"drumtag send: {sent - tally.answers} of {sent} replies were lost (the output was read too slowly, "
+              "or the network dropped them)", file=sys.stderr)
+        status = 1
     if d["cancelled"]:
-        print(f"drumtag send: the request was stopped after {tally.text(d['ok'] + d['failed'])} (cancelled from "
+        print(f"drumtag send: the request was stopped after {tally.text(sent)} (cancelled from "
               "elsewhere, or the server stopped)", file=sys.stderr)
         return 1
     if d["failed"]:
         print(f"drumtag send: {d['failed']} files failed", file=sys.stderr)
         return 1
-    return 0
+    return status
 
 
 def _interrupted(args, address: str, rid: int, tally: _Tally, sock) -> int:
@@ -167,7 +184,10 @@ def _exchange(args, address: str, values: list, rid: int, sock) -> int:
             if reply == f"{protocol.PREFIX}/error":
                 return 1
             if reply == f"{protocol.PREFIX}/done":
-                return _done_status(d, tally)
+                return _done_status(address, d, tally)
+    except osc_client.NotListening as exc:
+        print(f"drumtag send: {exc}", file=sys.stderr)
+        return 3
     except osc_client.ReplyTimeout as exc:
         print(f"drumtag send: timeout: {exc}", file=sys.stderr)
         return 3
