@@ -98,8 +98,8 @@ def test_known_reports_the_rows_of_many_paths_in_few_queries(tmp_path):
         assert (got["/s3.wav"].error, got["/s3.wav"].label, got["/s0.wav"].label) == ("bad", None, "kick")
         k = got["/s1.wav"]
         assert (k.size, k.mtime_ns, k.hash, k.model_id) == (123, 456, "abc", "m1")
-        assert k.matches(types.types.SimpleNamespace(st_size=123, st_mtime_ns=456))
-        assert not k.matches(types.types.SimpleNamespace(st_size=123, st_mtime_ns=457))
+        assert k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=456))
+        assert not k.matches(types.SimpleNamespace(st_size=123, st_mtime_ns=457))
         assert c.known([]) == {}
 
 
