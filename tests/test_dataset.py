@@ -100,10 +100,15 @@ def test_a_csv_listing_a_file_under_two_labels_is_refused_and_a_repeat_is_used_o
     assert "line 3 lists kick/p0/0.wav again" in caplog.text
 
 
+def _four_files_csv(root) -> str:
+    """root/{kick,snare}/p0/{0,1}.wav and a dataset CSV listing them (path,label, no groups)."""
+    _files(root, {"kick/p0": 2, "snare/p0": 2})
+    return _csv(root, ["path,label", "kick/p0/0.wav,kick", "kick/p0/1.wav,kick", "snare/p0/0.wav,snare",
+                       "snare/p0/1.wav,snare"])
+
+
 def test_groups_apply_to_a_csv_dataset_and_a_csv_without_groups_is_warned_about(tmp_path, caplog):
-    _files(tmp_path, {"kick/p0": 2, "snare/p0": 2})
-    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,kick", "kick/p0/1.wav,kick", "snare/p0/0.wav,snare",
-                           "snare/p0/1.wav,snare"])
+    data = _four_files_csv(tmp_path)
     groups = _csv(tmp_path, ["path,group", "kick/p0/0.wav,A", "kick/p0/1.wav,B", "snare/p0/0.wav,A",
                              "snare/p0/1.wav,B"], "groups.csv")
     ds = load_dataset(data, groups_csv=groups)
@@ -123,11 +128,9 @@ def test_groups_apply_to_a_csv_dataset_and_a_csv_without_groups_is_warned_about(
 def test_groups_csv_cells_are_read_as_a_dataset_csvs_group_column(tmp_path):
     """In --groups as in a dataset CSV: " A" and "A" are one pack, and an empty cell makes the file its own group
     (not one pack "" of every such file); a row without a path names its line."""
-    _files(tmp_path, {"kick/p0": 2, "snare/p0": 2})
-    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,kick", "kick/p0/1.wav,kick", "snare/p0/0.wav,snare",
-                           "snare/p0/1.wav,snare"])
-    groups = _csv(tmp_path, ["path,group", "kick/p0/0.wav, A", "kick/p0/1.wav,", "snare/p0/0.wav,A ",
-                             "snare/p0/1.wav"], "groups.csv")
+    data = _four_files_csv(tmp_path)
+    groups = _csv(tmp_path, ["path,group", "kick/p0/0.wav, A", "kick/p0/1.wav,", "snare/p0/0.wav,A ", "snare/p0/1.wav"],
+                  "groups.csv")
     ds = load_dataset(data, groups_csv=groups)
     assert [i.group for i in ds.items] == ["A", str(tmp_path / "kick/p0/1.wav"), "A", str(tmp_path / "snare/p0/1.wav")]
     bad = _csv(tmp_path, ["path,group", ",A"], "bad.csv")
