@@ -31,6 +31,7 @@ import io
 import logging
 import os
 import re
+import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ NS_DRUMTAG = "urn:drumtag:xmp:1.0#"
 _PREFIXES = {"x": NS_X, "rdf": NS_RDF, "dc": NS_DC, "ablFR": NS_ABL, "xmp": NS_XMP, "drumtag": NS_DRUMTAG}
 for _prefix, _uri in _PREFIXES.items():
     ET.register_namespace(_prefix, _uri)
+_NAMESPACE_LOCK = threading.Lock()  # ElementTree's prefix table is the process's: one serialisation at a time
 
 #: class -> the Live tag drumtag writes. ``other`` (not a drum sound) gets no tag; a custom model's other classes
 #: get ``Drums|<Class>`` (``tag_for``).
@@ -134,8 +136,10 @@ class Change:
 class Sidecar:
     """A parsed sidecar that can be changed and written back with everything it held."""
 
-    def __init__(self, root: ET.Element, *, head: str = "", tail: str = "\n"):
+    def __init__(self, root: ET.Element, *, head: str = "", tail: str = "\n",
+                 prefixes: dict[str, str] | None = None):
         self.root, self.head, self.tail = root, head, tail
+        self.prefixes = prefixes or {}  # {uri: prefix} of the file's own namespaces, kept when it is written back
         self._parents = {child: parent for parent in root.iter() for child in parent}
         self._bag = self._items_bag()
         self._items: dict[str, ET.Element] = {}
@@ -166,16 +170,27 @@ class Sidecar:
             raise SidecarError("no XML element in it")
         body = text[start.start():ends[-1].end()]
         root = _parse(body)
-        for prefix, uri in _namespaces(body):
-            if prefix not in _PREFIXES:
-                try:
-                    ET.register_namespace(prefix, uri)  # keep the file's own prefixes when writing it back
-                except ValueError:  # ET reserves ns0, ns1, ...: such prefixes come back as ns<N> anyway
-                    pass
-        return cls(root, head=text[:start.start()], tail=text[ends[-1].end():])
+        # the file's own prefixes, for writing it back: never the default namespace (ElementTree would write
+        # attributes of that namespace, rdf:about or rdf:parseType, without one, that is as other attributes),
+        # never a prefix or namespace of drumtag's own, nor ElementTree's reserved ns0, ns1, ...
+        prefixes = {uri: prefix for prefix, uri in _namespaces(body)
+                    if prefix and prefix not in _PREFIXES and uri not in _PREFIXES.values()
+                    and not re.fullmatch(r"ns\d+", prefix)}
+        return cls(root, head=text[:start.start()], tail=text[ends[-1].end():], prefixes=prefixes)
 
     def to_bytes(self) -> bytes:
-        return (self.head + ET.tostring(self.root, encoding="unicode") + self.tail).encode("utf-8")
+        """The sidecar as written: this file's own prefixes are used for this one serialisation only, since
+        ElementTree keeps them in one table for the whole process and another sidecar must not inherit them."""
+        with _NAMESPACE_LOCK:
+            saved = dict(ET._namespace_map)
+            try:
+                for uri, prefix in self.prefixes.items():
+                    ET.register_namespace(prefix, uri)
+                text = ET.tostring(self.root, encoding="unicode")
+            finally:
+                ET._namespace_map.clear()
+                ET._namespace_map.update(saved)
+        return (self.head + text + self.tail).encode("utf-8")
 
     # -- tags -------------------------------------------------------------------------------------------------
 

@@ -458,3 +458,20 @@ def test_linked_folders_that_tag_followed_get_their_tags_once(tmp_path, synth_mo
     removed = list(live_tags([lib], remove=True))
     assert sorted(os.path.realpath(r.folder) for r in removed) == sorted(folders)
     assert not os.path.exists(sidecar_path(nas))
+
+
+def test_a_sidecar_with_its_own_prefixes_leaves_the_next_sidecars_alone():
+    """A sidecar whose RDF is the default namespace (valid RDF/XML) or that names Ableton's namespace ``abl``: its
+    prefixes are used when it is written back, and never leak into the sidecars written after it (ElementTree's
+    prefix table is the process's): a new sidecar still says rdf:about and rdf:parseType, and ablFR."""
+    own = ('<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:r="' + NS_RDF + '"><RDF xmlns="' + NS_RDF + '">'
+           '<Description r:about="" xmlns:abl="' + NS_ABL + '" xmlns:my="urn:mine"><abl:items><Bag>'
+           '<li r:parseType="Resource"><abl:filePath>kick.wav</abl:filePath><my:note>x</my:note></li>'
+           '</Bag></abl:items></Description></RDF></x:xmpmeta>').encode()
+    again = Sidecar.parse(own).to_bytes()
+    assert b"my:note" in again and ET.fromstring(again).find(f".//{{{NS_ABL}}}filePath").text == "kick.wav"
+    fresh = Sidecar.new().to_bytes().decode()
+    assert 'rdf:about=""' in fresh and "ablFR:" in fresh and "abl:" not in fresh.replace("ablFR:", "")
+    s = Sidecar.new()
+    s.set_tags("snare.wav", {"Drums|Snare"})
+    assert 'rdf:parseType="Resource"' in s.to_bytes().decode()
