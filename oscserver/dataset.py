@@ -106,6 +106,7 @@ def from_csv(path: str, *, groups_csv: str | None = None, packs: bool = True) ->
     base = os.path.dirname(os.path.abspath(path))
     mapping = _group_map(groups_csv) if groups_csv else {}
     items, first_line = [], {}
+    labels_seen: dict[str, None] = {}
     for n, r in enumerate(rows, start=2):
         if not r.get("path") or not r.get("label"):
             raise UsageError(f"{path}: line {n}: empty path or label")
@@ -120,8 +121,11 @@ def from_csv(path: str, *, groups_csv: str | None = None, packs: bool = True) ->
             log.warning("%s: line %d lists %s again (as on line %d); it is used once", path, n, r["path"], line)
             continue
         first_line[real] = (n, label)
+        labels_seen.setdefault(label, None)
         group = _grouped(p, mapping, groups_csv) if groups_csv else (r.get("group") or "").strip() or p
         items.append(Item(p, label, group, r.get("source") or "", r.get("licence") or ""))
+    check_class_names(labels_seen, path)
+    _warn_alike(labels_seen, path, "labels")
     if groups_csv:
         grouping = f"groups from {groups_csv}"
     elif "group" in rows[0]:
@@ -152,15 +156,29 @@ def _class_folders(folder: str) -> list[str]:
     if loose:
         log.warning("%s: %d audio files (%s%s) lie directly in it, in no class folder; they are left out", folder,
                     len(loose), ", ".join(loose[:3]), ", ..." if len(loose) > 3 else "")
+    _warn_alike(classes, folder, "class folders")
+    return classes
+
+
+def _warn_alike(classes, where: str, what: str) -> None:
+    """Warn about class names that look like one class spelled two ways (``Kick``/``kicks``): they stay apart."""
     alike: dict[str, list[str]] = {}
     for c in classes:
         key = c.casefold()
         alike.setdefault(key[:-1] if key.endswith("s") and len(key) > 3 else key, []).append(c)
     for spellings in alike.values():
         if len(spellings) > 1:
-            log.warning("%s: the class folders %s look like one class; they count as %d classes (rename "
-                        "them to one name to merge them)", folder, " and ".join(spellings), len(spellings))
-    return classes
+            log.warning("%s: the %s %s look like one class; they count as %d classes (rename them to one name to "
+                        "merge them)", where, what, " and ".join(spellings), len(spellings))
+
+
+def check_class_names(classes, where: str) -> None:
+    """UsageError for a class name that cannot be a folder name in ``organize``'s OUT (``..``, a path separator)
+    or a DAW clip name's field (``|`` separates the name drumtag gives a clip from the clip's own)."""
+    for c in classes:
+        if c in (".", "..") or any(ch in c for ch in "/\\|") or not c.isprintable():
+            raise UsageError(f"{where}: the class name {c!r} cannot be used: a class becomes a folder name and a "
+                             "part of clip names, so it may not be . or .. nor hold /, \\, | or control characters")
 
 
 def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = None, packs: bool = True) -> Dataset:
@@ -174,6 +192,7 @@ def from_folder(folder: str, *, group_level: int = 1, groups_csv: str | None = N
     if not os.path.isdir(folder):
         raise UsageError(f"{folder}: not a folder")
     classes = _class_folders(folder)
+    check_class_names(classes, folder)
     if len(classes) < 2:
         raise UsageError(f"{folder}: needs at least two class subfolders with audio in them (for example kick/ "
                          f"and snare/), found {len(classes)}")

@@ -27,6 +27,7 @@ from typing import Callable
 from .atomicfile import atomic_copy
 from .catalog import Catalog, Entry, check_catalog_path, file_hash
 from .classify import iter_audio_files
+from .dataset import check_class_names
 from .errors import UsageError
 from .tagging import MAX_REPORTED_ERRORS, TagSummary, tag_paths
 
@@ -368,13 +369,15 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
     confidences are calibrated: of files at 0.6, about six in ten are right). A file placed earlier under another
     class folder loses its old links there (link mode); its earlier copies there are reported (copy mode).
 
-    Raises UsageError for a bad folder, an ``into`` inside a class folder or equal to ``folder``, an unwritable
-    ``into``, link mode where links cannot be made, or an ``unsure_below`` outside (0, 1].
+    Raises UsageError for a bad folder, a class name that cannot be a folder name, an ``into`` inside a class
+    folder or equal to ``folder``, an unwritable ``into``, link mode where links cannot be made, or an
+    ``unsure_below`` outside (0, 1].
     """
     if mode not in MODES:
         raise UsageError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
     if unsure_below is not None and not 0.0 < unsure_below <= 1.0:
         raise UsageError(f"--unsure-below {unsure_below:g}: must be a confidence above 0 and at most 1")
+    check_class_names(model.classes, f"the model {getattr(model, 'model_id', '')}".rstrip())  # folder names in OUT
     if unsure_below is not None and UNSURE in model.classes:
         raise UsageError(f"--unsure-below: the model has a class named {UNSURE!r}, whose folder it would share")
     folder, into = os.path.abspath(os.fspath(folder)), os.path.abspath(os.fspath(into))

@@ -152,3 +152,21 @@ def test_an_evaluation_csv_without_groups_is_not_warned_about(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         load_dataset(data, group_level=0)  # as `drumtag evaluate` loads it: packs play no part there
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize("label", ["..", "hat|open", "a/b"])
+def test_a_class_name_that_cannot_be_a_folder_or_clip_name_field_is_refused(tmp_path, label):
+    """organize makes OUT/<class>/ (a label .. put links in OUT's parent) and the DAW scripts write
+    "<class> 93% | <clip name>" (a | in the class broke restoring the clip's own name)."""
+    _files(tmp_path, {"kick/p0": 2})
+    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,kick", f"kick/p0/1.wav,{label}"])
+    with pytest.raises(UsageError, match=r"set.csv: the class name .* cannot be used"):
+        load_dataset(data)
+
+
+def test_csv_labels_that_differ_only_in_case_are_warned_about(tmp_path, caplog):
+    _files(tmp_path, {"kick/p0": 2})
+    data = _csv(tmp_path, ["path,label", "kick/p0/0.wav,Kick", "kick/p0/1.wav,kick"])
+    with caplog.at_level(logging.WARNING):
+        assert load_dataset(data).classes == ("kick", "Kick")
+    assert "the labels Kick and kick look like one class" in caplog.text

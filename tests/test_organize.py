@@ -373,3 +373,13 @@ def test_two_originals_with_the_same_bytes_get_a_copy_each(tmp_path, synth_model
     os.rename(out / cls / "my favourite.wav", out / cls / "kick_copy.wav")  # only the twin's copy is left
     s = organize(src, str(out), model=synth_model, catalog_path=cat, mode="copy")
     assert (s.placed, s.already) == (1, 1) and sorted(os.listdir(out / cls)) == ["hit.wav", "kick_copy.wav"]
+
+
+def test_a_model_whose_class_cannot_be_a_folder_name_is_refused_before_any_work(tmp_path):
+    from types import SimpleNamespace
+
+    (tmp_path / "lib").mkdir()
+    model = SimpleNamespace(classes=("kick", ".."), model_id="old-model")
+    with pytest.raises(UsageError, match=r"the model old-model: the class name '\.\.' cannot be used"):
+        organize_module.organize(tmp_path / "lib", tmp_path / "out", model=model)
+    assert not (tmp_path / "out").exists()
