@@ -100,17 +100,24 @@ def write_confusion_png(rep: dict, path: str, *, title: str = "drumtag confusion
     cm = np.asarray(rep["confusion"], dtype=float)
     classes = rep["labels"]
     norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    fig, ax = plt.subplots(figsize=(1.2 * len(classes) + 2, 1.1 * len(classes) + 1.5), dpi=110)
+    n = len(classes)
+    # cells shrink as classes grow, so the image stays under about 2,700 pixels a side (100 classes at full size
+    # took gigabytes); the margins grow with the longest name, so no name is cut off
+    cell = min(1.2, 20.0 / max(n, 1))
+    font = max(4.0, min(9.0, cell * 8))
+    margin = 0.6 + 0.075 * font / 9 * max((len(str(c)) for c in classes), default=0)
+    fig, ax = plt.subplots(figsize=(cell * n + margin + 1.5, cell * n + margin + 1.5), dpi=110)
     ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
-    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xticks(range(n), classes, rotation=30, ha="right", fontsize=font)
+    ax.set_yticks(range(n), classes, fontsize=font)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"{title}\naccuracy {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}", fontsize=10)
-    for i in range(len(classes)):
-        for j in range(len(classes)):
-            ax.text(j, i, int(cm[i, j]), ha="center", va="center",
-                    color="white" if norm[i, j] > 0.5 else "black", fontsize=9)
+    for i in range(n):
+        for j in range(n):
+            if cm[i, j] or cell >= 0.5:  # with small cells, the empty ones stay blank
+                ax.text(j, i, int(cm[i, j]), ha="center", va="center",
+                        color="white" if norm[i, j] > 0.5 else "black", fontsize=font)
     fig.tight_layout()
     try:
         with atomic_write(path, "wb") as f:

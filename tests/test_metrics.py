@@ -46,3 +46,19 @@ def test_a_class_taken_for_but_absent_keeps_its_precision_and_stays_out_of_macro
     assert rep["macro_f1_classes"] == ["kick", "hat"] and abs(rep["macro_f1"] - round((kick + 1.0) / 2, 4)) < 1e-4
     row = next(line.split() for line in format_report(rep).splitlines() if line.startswith("snare "))
     assert row == ["snare", "0.000", "-", "-", "0"]
+
+
+def test_the_confusion_png_stays_a_bounded_size_however_many_classes(tmp_path):
+    """Cells shrink as classes grow: 60 classes made a picture of 7,000 pixels a side (gigabytes to draw)."""
+    import struct
+
+    import numpy as np
+
+    from oscserver.metrics import write_confusion_png
+
+    for n in (5, 60):
+        classes = [f"class {i}" for i in range(n)]
+        rep = {"confusion": (np.eye(n, dtype=int) * 3).tolist(), "labels": classes, "accuracy": 1.0, "macro_f1": 1.0}
+        png = open(write_confusion_png(rep, str(tmp_path / f"{n}.png")), "rb").read()
+        width, height = struct.unpack(">II", png[16:24])
+        assert 500 < width <= 3000 and 500 < height <= 3000
