@@ -142,6 +142,14 @@ function restore() {
             }
         });
     }
+    // what this session renamed where the walk does not go (a Drum Rack nested in a rack's chain, or on a return
+    // track, tagged while it was selected): restoreName deletes what it restores, so these are the rest
+    var rest = Object.keys(renamed);
+    for (var k = 0; k < rest.length; k++) {
+        if (restoreName(rest[k])) {
+            count.restored += 1;
+        }
+    }
     display("status", "restored " + plural(count.restored, "name") + " (colours stay; Live's Undo reverts them)");
 }
 

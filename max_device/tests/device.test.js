@@ -517,3 +517,25 @@ test("tag all matches a result whose long path the server cut to fit a datagram"
   assert.equal(clip.props.color, ODD_RED);
   assert.match(device.display("status"), /^done: tagged 1 clip \(1 file\)$/);
 });
+
+test("restore also finds chains tagged in a nested Drum Rack once something else is selected", () => {
+  const live = new FakeLive();
+  const chain = live.chain("Kick chain", [live.simpler("/s/kick.wav")]);
+  const drums = live.drumRack({ 36: [chain] });
+  const outer = live.add("RackDevice", { class_name: "InstrumentGroupDevice", can_have_drum_pads: 0,
+                                         name: "Instrument Rack" }, { chains: [live.chain("outer", [drums])] });
+  const drumsTrack = live.track("Drums", { devices: [outer] });
+  const bass = live.track("Bass", {});
+  live.selectTrack(drumsTrack, drums);   // the nested Drum Rack, selected for tagging
+  const device = loadDevice(live).startConnected();
+  device.send("naming", 1);
+  device.send("tagrack");
+  const req = device.lastRequest("/drumtag/classify_many");
+  device.reply("/drumtag/result", req.id, "/s/kick.wav", "kick", 0.93, 0xE0312B, "kick", 0.93, "snare", 0.07);
+  device.reply("/drumtag/done", req.id, "/drumtag/classify_many", 1, 0, 0);
+  assert.match(chain.props.name, /^kick 93% \| Kick chain$/);
+  live.selectTrack(bass, null);
+  device.send("restore");
+  assert.equal(chain.props.name, "Kick chain");
+  assert.match(device.display("status"), /restored 1 name/);
+});
