@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 
@@ -42,6 +43,13 @@ EXTRA_COLORS: tuple[int, ...] = (
 #: The Max device (drumtag_names.js) and the REAPER script (drumtag/settings.lua) keep the same default, as a
 #: percentage; the tests check both.
 UNSURE_BELOW = 0.6
+
+
+def is_unsure(confidence: float | None, below: float) -> bool:
+    """Whether a result is marked unsure: the whole percent it is shown as (rounded half up, as JavaScript's
+    Math.round) is below ``below``'s. As the Max device and the REAPER script decide it, so a file at 0.597 ("60%")
+    is unsure under 0.6 nowhere."""
+    return math.floor((confidence or 0.0) * 100 + 0.5) < math.floor(below * 100 + 0.5)
 
 
 def unsure_color(rgb: int) -> int:

@@ -27,6 +27,7 @@ from typing import Callable
 from .atomicfile import atomic_copy
 from .catalog import Catalog, Entry, check_catalog_path, file_hash
 from .classify import iter_audio_files
+from .classes import is_unsure
 from .dataset import check_class_names
 from .errors import UsageError
 from .tagging import MAX_REPORTED_ERRORS, TagSummary, tag_paths
@@ -394,7 +395,7 @@ def organize(folder: str | os.PathLike, into: str | os.PathLike, *, model, mode:
     hashes = {path: entry.hash for path, entry in entries}
     view = _View(into, tuple(model.classes), _content_names(list(hashes), hashes) if mode == "copy" else {})
     for path, entry in entries:
-        unsure = unsure_below is not None and (entry.confidence or 0.0) < unsure_below
+        unsure = unsure_below is not None and is_unsure(entry.confidence, unsure_below)
         class_dir = os.path.join(into, *((UNSURE,) if unsure else ()), entry.label)
         if _place_one(path, class_dir, hashes[path], view, summary):
             summary.by_label[entry.label] += 1

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import synth
-from oscserver.classes import DEFAULT_COLORS, UNSURE_BELOW, unsure_color
+from oscserver.classes import DEFAULT_COLORS, UNSURE_BELOW, is_unsure, unsure_color
 
 ROOT = Path(__file__).resolve().parent.parent
 REAPER = ROOT / "reaper"
@@ -78,6 +78,19 @@ def test_unsure_mark_is_the_servers(lua):
     below, *muted = (int(line) for line in proc.stdout.split())
     assert below == round(UNSURE_BELOW * 100)
     assert muted == [unsure_color(c) for c in colors]
+
+
+def test_organize_marks_unsure_what_the_daw_scripts_mark(lua):
+    """organize --unsure-below (classes.is_unsure) and edits.lua decide on the percent shown, so 0.597 ("60%") is
+    unsure under 0.6 in neither, and halves round up in both."""
+    cases = [(c, b) for c in (0.0, 0.594, 0.595, 0.597, 0.6, 0.605, 0.6049, 0.9999, 1.0) for b in (0.6, 0.61, 1.0)]
+    script = ("local edits = require('drumtag.edits'); for _, p in ipairs({"
+              + ",".join(f"{{{c!r},{round(b * 100)}}}" for c, b in cases)
+              + "}) do print(edits.is_unsure(p[1], p[2])) end")
+    proc = _run([lua, "-e", "package.path = './?.lua;' .. package.path", "-e", script], cwd=REAPER)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(is_unsure(c, b)).lower() for c, b in cases]
+    assert not is_unsure(0.597, 0.6) and is_unsure(0.594, 0.6)
 
 
 def test_reapack_index_is_current():
