@@ -73,6 +73,8 @@ def _q(ns: str, name: str) -> str:
 
 RDF_LI, RDF_BAG, RDF_DESC, RDF_RDF = (_q(NS_RDF, n) for n in ("li", "Bag", "Description", "RDF"))
 RDF_PARSETYPE = _q(NS_RDF, "parseType")
+#: RDF's other containers: a keywords property holding one of these already has its container
+RDF_SEQ, RDF_ALT = _q(NS_RDF, "Seq"), _q(NS_RDF, "Alt")
 ABL_ITEMS, ABL_PATH, ABL_KEYWORDS = (_q(NS_ABL, n) for n in ("items", "filePath", "keywords"))
 DT_KEYWORDS, DT_CREATED = _q(NS_DRUMTAG, "keywords"), _q(NS_DRUMTAG, "createdItem")
 XMP_CREATOR = _q(NS_XMP, "CreatorTool")
@@ -290,7 +292,7 @@ class Sidecar:
                 return None
             keywords = ET.Element(ABL_KEYWORDS)
             self._append(li, keywords, after=li.find(ABL_PATH))
-        bag = keywords.find(RDF_BAG)
+        bag = next((c for c in keywords if c.tag in (RDF_BAG, RDF_SEQ, RDF_ALT)), None)  # a Seq is the user's too
         if bag is None and create:
             bag = ET.Element(RDF_BAG)
             self._append(keywords, bag)

@@ -475,3 +475,16 @@ def test_a_sidecar_with_its_own_prefixes_leaves_the_next_sidecars_alone():
     s = Sidecar.new()
     s.set_tags("snare.wav", {"Drums|Snare"})
     assert 'rdf:parseType="Resource"' in s.to_bytes().decode()
+
+
+def test_keywords_in_an_rdf_seq_get_the_tags_in_that_container_not_a_second_one():
+    """A second container beside the user's rdf:Seq would give the property two values (invalid RDF)."""
+    seq = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="' + NS_RDF + '"><rdf:Description rdf:about="" '
+           'xmlns:ablFR="' + NS_ABL + '"><ablFR:items><rdf:Bag><rdf:li rdf:parseType="Resource">'
+           '<ablFR:filePath>kick.wav</ablFR:filePath><ablFR:keywords><rdf:Seq><rdf:li>Mine</rdf:li></rdf:Seq>'
+           '</ablFR:keywords></rdf:li></rdf:Bag></ablFR:items></rdf:Description></rdf:RDF></x:xmpmeta>').encode()
+    s = Sidecar.parse(seq)
+    assert s.set_tags("kick.wav", {"Drums|Kick"}) is not None
+    keywords = ET.fromstring(s.to_bytes()).find(f".//{{{NS_ABL}}}keywords")
+    assert [c.tag.split("}")[1] for c in keywords] == ["Seq"]
+    assert [li.text for li in keywords[0]] == ["Mine", "Drums|Kick"]
