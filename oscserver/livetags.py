@@ -166,7 +166,9 @@ class Sidecar:
         decl = re.match(r"\ufeff?<\?xml[^>]*encoding=[\"']([^\"']+)", text)
         if decl and decl.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
             raise SidecarError(f"declares encoding {decl.group(1)}; drumtag only rewrites UTF-8 sidecars")
-        start = re.search(r"<(?![?!])", text)
+        # the root starts after the prolog: a BOM, space, the declaration, comments (which may hold "<"), a DOCTYPE
+        prolog = re.match(r"(?:\ufeff|\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", text, re.S)
+        start = re.compile(r"<(?![?!])").match(text, prolog.end())
         ends = list(re.finditer(r"</[^<>]+>", text))
         if not start or not ends:
             raise SidecarError("no XML element in it")

@@ -488,3 +488,11 @@ def test_keywords_in_an_rdf_seq_get_the_tags_in_that_container_not_a_second_one(
     keywords = ET.fromstring(s.to_bytes()).find(f".//{{{NS_ABL}}}keywords")
     assert [c.tag.split("}")[1] for c in keywords] == ["Seq"]
     assert [li.text for li in keywords[0]] == ["Mine", "Drums|Kick"]
+
+
+def test_a_comment_holding_a_bracket_before_the_root_is_kept_and_the_sidecar_read():
+    text = ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- exported by <MyTool> -->\n'
+            + Sidecar.new().to_bytes().decode())
+    s = Sidecar.parse(text.encode())
+    assert s.set_tags("kick.wav", {"Drums|Kick"}) is not None
+    assert s.to_bytes().decode().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!-- exported by <MyTool> -->\n')
