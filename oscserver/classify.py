@@ -64,12 +64,36 @@ def classify_file(path: str | os.PathLike, model) -> Prediction:
     return _prediction(path, model, x, model.predict_proba(x[None, :])[0])
 
 
+def walk_folders(root: str, seen: set, *, keep: Callable[[str], bool] | None = None) -> Iterator[tuple[str, list]]:
+    """``(folder, its file names, sorted)`` for ``root`` and every folder below it, in sorted order: links to folders
+    followed, hidden folders skipped, and each real folder once over every walk sharing ``seen``, so a link loop
+    ends and a folder reached twice (itself and through a link) is listed once, under the first spelling met (a
+    folder's subfolders are claimed, in sorted order, when it is listed, before any of them is walked).
+    ``keep(path)`` may refuse a subfolder more; a folder that cannot be stat-ed is left out."""
+    def first_visit(folder: str) -> bool:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return False
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    if not first_visit(root):
+        return
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = [d for d in sorted(dirs) if not d.startswith(".")
+                   and (keep is None or keep(os.path.join(folder, d))) and first_visit(os.path.join(folder, d))]
+        yield folder, sorted(files)
+
+
 def iter_audio_files(paths: Iterable[str | os.PathLike], *, allowed: Callable[[str], bool] | None = None,
                      refused: Callable[[str], None] | None = None) -> Iterator[str]:
-    """Files as given; folders walked recursively (sorted, audio extensions only, hidden entries skipped).
+    """Files as given; folders walked recursively (``walk_folders``: sorted, links followed, each real folder once;
+    audio extensions only, hidden entries skipped).
 
-    Links to folders are followed, and each real folder is walked once: a link loop ends, and a folder reached
-    twice (itself and through a link) lists its files once, under the first spelling met.
     ``allowed(real path)``: a policy (the server's --allow-root). A folder or file found in the walk whose real
     path it refuses is neither entered nor yielded, and ``refused`` hears its path as walked: the link leading
     out, never what lies behind it. (Paths given are the caller's to check.)
@@ -84,29 +108,14 @@ def iter_audio_files(paths: Iterable[str | os.PathLike], *, allowed: Callable[[s
             refused(path)
         return False
 
-    def first_visit(folder: str) -> bool:
-        try:
-            st = os.stat(folder)
-        except OSError:
-            return False
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
-
     for p in paths:
         p = os.fspath(p)
         if os.path.isdir(p):
-            if not first_visit(p):
-                continue
-            for root, dirs, files in os.walk(p, followlinks=True):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and inside(os.path.join(root, d))
-                                 and first_visit(os.path.join(root, d)))
-                for name in sorted(files):
+            for folder, files in walk_folders(p, seen, keep=inside):
+                for name in files:
                     if not name.startswith(".") and os.path.splitext(name)[1].lower() in AUDIO_EXTENSIONS \
-                            and inside(os.path.join(root, name)):
-                        yield os.path.join(root, name)
+                            and inside(os.path.join(folder, name)):
+                        yield os.path.join(folder, name)
         elif os.path.lexists(p):
             yield p
         else:
@@ -234,11 +243,10 @@ class ClassifyStream:
         done: list[Prediction] = []
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            timeout = None if not self._rows else max(0.0, self._since + self.max_delay - time.monotonic())
-            if deadline is not None:
-                timeout = max(0.0, deadline - time.monotonic()) if timeout is None else \
-                    min(timeout, max(0.0, deadline - time.monotonic()))
-            for chunk, outcome in self._workers.results(wait=wait, timeout=timeout):
+            # the wait ends when the rows held must be predicted, or at the caller's deadline
+            ends = ([self._since + self.max_delay] if self._rows else []) + ([deadline] if deadline is not None else [])
+            wait_for = max(0.0, min(ends) - time.monotonic()) if ends else None
+            for chunk, outcome in self._workers.results(wait=wait, timeout=wait_for):
                 alone = chunk is self._alone
                 if alone:
                     self._alone = None

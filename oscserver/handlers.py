@@ -245,11 +245,9 @@ def found_in(ctx: Context, real: str, given: str) -> Iterator[tuple[str | None, 
     def shown(f: str) -> str:
         return os.path.join(given, os.path.relpath(f, real))
 
-    if not ctx.allow_roots:
-        yield from ((f, shown(f)) for f in ctx.iter_audio_files([real]))
-        return
     outside: list[str] = []
-    for f in ctx.iter_audio_files([real], allowed=lambda r: _allowed(ctx, r), refused=outside.append):
+    allowed = (lambda r: _allowed(ctx, r)) if ctx.allow_roots else None  # no policy: no path resolved per file
+    for f in ctx.iter_audio_files([real], allowed=allowed, refused=outside.append):
         while outside:
             yield None, shown(outside.pop(0))
         yield f, shown(f)

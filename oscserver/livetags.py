@@ -530,26 +530,14 @@ def _folders(roots: Iterable[str]) -> Iterator[str]:
     """Each root and every folder below it (sorted; hidden folders and sidecar folders skipped), each real folder
     once: roots that overlap (``lib lib/kit``) or repeat list their folders once.
 
-    Linked folders are followed, as ``drumtag tag`` follows them (``classify.iter_audio_files``): their files are
-    catalogued, so they get tags too. A real folder reached twice (itself and through a link) is visited once, so
-    its one sidecar is written once, and under the spelling ``tag`` met first, the one its catalog rows have:
-    as there, a folder's subfolders are claimed when it is listed, before any of them is walked. The real paths
-    seen also end link loops."""
-    seen: set[str] = set()
+    Linked folders are followed, as ``drumtag tag`` follows them: both walk with ``classify.walk_folders``, so a
+    real folder reached twice (itself and through a link) is visited once, under the spelling ``tag`` met first,
+    the one its catalog rows have, and its one sidecar is written once. Link loops end."""
+    from .classify import walk_folders
 
-    def first_visit(folder: str) -> bool:
-        real = os.path.realpath(folder)
-        if real in seen:
-            return False
-        seen.add(real)
-        return True
-
+    seen: set = set()
     for root in roots:
-        if not first_visit(root):
-            continue
-        for folder, dirs, _ in os.walk(root, followlinks=True):
-            dirs[:] = [d for d in sorted(dirs) if d != SIDECAR_FOLDER and not d.startswith(".")
-                       and first_visit(os.path.join(folder, d))]
+        for folder, _ in walk_folders(root, seen, keep=lambda d: os.path.basename(d) != SIDECAR_FOLDER):
             yield folder
 
 
